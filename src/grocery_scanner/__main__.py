@@ -1,0 +1,3 @@
+from grocery_scanner.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `grocery-scanner` command line."""

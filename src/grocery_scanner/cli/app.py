@@ -1,0 +1,139 @@
+"""`grocery-scanner`: search stores, parse saved pages, run the demo store simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from grocery_scanner.errors import GroceryError, UserInputError
+from grocery_scanner.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores.")
+app.add_typer(simulator_app, name="simulator")
+
+console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
+StoreSetOpt = Annotated[str | None, typer.Option("--store-set", help="demo, canada or a YAML file.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f")]
+
+
+@app.command()
+def search(
+    queries: Annotated[list[str], typer.Argument(help='What to search for, e.g. "2% milk".')],
+    store: StoreOpt = None,
+    store_set: StoreSetOpt = None,
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """Search the selected stores concurrently and print offers with sizes and unit prices."""
+    from grocery_scanner.cli.output import print_offers_json, print_offers_table
+    from grocery_scanner.stores.client import StoreClient
+    from grocery_scanner.stores.session import open_stores
+
+    settings = Settings()
+
+    async def run() -> list:
+        async with (
+            open_stores(settings, store_set or settings.store_set, store) as profiles,
+            StoreClient(settings.http_timeout_s, settings.max_pages) as client,
+        ):
+            return await client.search_all(profiles, queries)
+
+    results = asyncio.run(run())
+    failed = [r for r in results if r.error]
+    offers = [o for r in results for o in r.offers]
+    if output is OutputFormat.json:
+        print_offers_json(offers, console)
+    else:
+        for query in queries:
+            print_offers_table([o for r in results if r.query == query for o in r.offers], console, title=query)
+    for r in failed:
+        err_console.print(f"[yellow]warning:[/yellow] {r.query!r} at {r.error}")
+    if failed and len(failed) == len(results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def offers(
+    file: Annotated[Path, typer.Argument(help="A saved response or page.")],
+    connector: Annotated[str, typer.Option("--connector", "-c", help="Which format the file is in.")],
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """Parse a saved store response with one connector and print its offers."""
+    from grocery_scanner.cli.output import print_offers_json, print_offers_table
+    from grocery_scanner.stores.registry import get_connector
+
+    parser = get_connector(connector)
+    try:
+        body = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserInputError(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{file}: cannot read as text ({exc})") from None
+    page = parser.parse(body, file.stem)
+    if output is OutputFormat.json:
+        print_offers_json(page.offers, console)
+    else:
+        print_offers_table(page.offers, console, title=f"{file.name} ({connector})")
+    for skip in page.skipped:
+        err_console.print(f"skipped {skip.name!r}: {skip.reason}")
+
+
+@simulator_app.command("serve")
+def simulator_serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    seed: Annotated[int | None, typer.Option(help="Catalog seed.")] = None,
+    store_set: StoreSetOpt = None,
+) -> None:
+    """Serve the demo stores over HTTP until interrupted."""
+    from grocery_scanner.simulator.server import Simulator
+    from grocery_scanner.stores.profiles import load_store_set
+
+    settings = Settings()
+    profiles = load_store_set(store_set or "demo").stores
+
+    async def run() -> None:
+        async with Simulator(profiles, seed=settings.simulator_seed if seed is None else seed) as sim:
+            for p in sim.resolve(profiles):
+                console.print(f"{p.name:<20} {p.connector:<20} {p.base_url}")
+            console.print(f"admin: {sim.url}/__admin/stores  (Ctrl-C to stop)")
+            await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+def main() -> None:
+    """Entry point: every GroceryError becomes one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except GroceryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code and message
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,55 @@
+"""Exception types shared across the package.
+
+Fetch failures have one class per failure class of the architecture, so the reliability
+layer can decide retry, cool-down, breaker or dead-letter from the type alone.
+"""
+
+from __future__ import annotations
+
+
+class GroceryError(Exception):
+    """Base class: every error the CLI reports as a one-line message."""
+
+
+class UserInputError(GroceryError):
+    """Something the user gave us (a file, an option, a store id) is wrong."""
+
+
+class FetchError(GroceryError):
+    """A store request failed."""
+
+    def __init__(self, store_id: str, message: str) -> None:
+        super().__init__(f"{store_id}: {message}")
+        self.store_id = store_id
+
+
+class NetworkError(FetchError):
+    """Connection refused, reset or dropped: retry with backoff."""
+
+
+class FetchTimeout(FetchError):
+    """No answer within the client timeout: retry with backoff."""
+
+
+class RateLimited(FetchError):
+    """HTTP 429: cool the store down, honouring Retry-After."""
+
+    def __init__(self, store_id: str, message: str, retry_after_s: float | None) -> None:
+        super().__init__(store_id, message)
+        self.retry_after_s = retry_after_s
+
+
+class ServerError(FetchError):
+    """HTTP 5xx or 408: retry."""
+
+
+class Blocked(FetchError):
+    """HTTP 401/403/412 or a block page: do not retry, open the breaker."""
+
+
+class ClientError(FetchError):
+    """Any other 4xx: our request is wrong, do not retry."""
+
+
+class ParseError(FetchError):
+    """The response did not have the shape the connector expects (layout change, truncation)."""

@@ -1,0 +1,61 @@
+"""Typed settings from GROCERY_* environment variables and an optional YAML file.
+
+Precedence: environment, then the YAML file (GROCERY_CONFIG_FILE, default ./grocery-scanner.yaml),
+then the defaults, which are safe: embedded demo stores, a SQLite file under the user's data dir.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def config_dir() -> Path:
+    """Bundled configuration: inside the wheel, or the repository's config/ in a source checkout."""
+    bundled = PACKAGE_DIR / "config"
+    return bundled if bundled.is_dir() else PACKAGE_DIR.parents[1] / "config"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "grocery-scanner"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GROCERY_", extra="ignore")
+
+    store_set: str = "demo"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: SecretStr | None = None
+    simulator_seed: int = 42
+    simulator_port: int = 0
+    http_timeout_s: float = Field(default=10.0, gt=0)
+    max_pages: int = Field(default=2, ge=1, le=20)
+    fixtures_dir: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings safe to print or log: secrets are masked by SecretStr."""
+        return self.model_dump(mode="json")

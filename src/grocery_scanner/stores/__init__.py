@@ -1,0 +1,1 @@
+"""Store connectors: build search requests and turn responses into offers."""

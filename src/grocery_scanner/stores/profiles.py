@@ -1,0 +1,89 @@
+"""Store profiles: which connector reads a store, where it lives, and how hard we may call it."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.settings import config_dir
+
+SIMULATOR_URL = "simulator"
+_ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+class Limits(BaseModel):
+    """Per-store pacing and timeouts (the reliability layer reads these)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_s: float = Field(default=5.0, gt=0)
+    concurrency: int = Field(default=4, ge=1)
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class StoreProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    connector: str
+    base_url: str
+    search: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+    page_size: int = Field(default=48, ge=1, le=200)
+    limits: Limits = Field(default_factory=Limits)
+    simulator: dict[str, Any] | None = None
+
+    def resolved_headers(self) -> dict[str, str]:
+        """Headers with ${ENV_VAR} references filled in (API keys stay out of the YAML)."""
+        return {k: _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), v) for k, v in self.headers.items()}
+
+
+class StoreSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    stores: list[StoreProfile]
+
+    def select(self, ids: list[str] | None) -> list[StoreProfile]:
+        if not ids:
+            return list(self.stores)
+        known = {s.id: s for s in self.stores}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UserInputError(
+                f"unknown store id {', '.join(unknown)}; valid ids in set '{self.name}': {', '.join(known)}"
+            )
+        return [known[i] for i in ids]
+
+    @property
+    def uses_simulator(self) -> bool:
+        return any(s.base_url == SIMULATOR_URL for s in self.stores)
+
+
+def bundled_sets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted((config_dir() / "stores").glob("*.yaml"))}
+
+
+def load_store_set(name_or_path: str) -> StoreSet:
+    """A bundled set by name (demo, canada) or a YAML file by path."""
+    sets = bundled_sets()
+    path = sets.get(name_or_path) or Path(name_or_path)
+    if not path.is_file():
+        raise UserInputError(f"unknown store set '{name_or_path}'; valid sets: {', '.join(sets)} or a YAML file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return StoreSet.model_validate(data)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"store set {path} is not readable YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserInputError(f"store set {path}: {where}: {first['msg']}") from exc

@@ -1,0 +1,38 @@
+"""Shared fixtures: the recorded responses in ../shared/fixtures and a running simulator."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from grocery_scanner.simulator.server import Simulator
+from grocery_scanner.stores.profiles import StoreProfile, load_store_set
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("GROCERY_FIXTURES_DIR", ROOT.parent / "shared" / "fixtures"))
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"recorded fixtures not found at {FIXTURES}: set GROCERY_FIXTURES_DIR")
+    return FIXTURES
+
+
+@pytest.fixture
+def demo_profiles() -> list[StoreProfile]:
+    return load_store_set("demo").stores
+
+
+@pytest.fixture
+async def simulator(demo_profiles: list[StoreProfile]) -> AsyncIterator[Simulator]:
+    async with Simulator(demo_profiles, seed=42) as sim:
+        yield sim
+
+
+@pytest.fixture
+def live_profiles(simulator: Simulator, demo_profiles: list[StoreProfile]) -> dict[str, StoreProfile]:
+    return {p.id: p for p in simulator.resolve(demo_profiles)}

@@ -1,0 +1,91 @@
+"""Store profiles and the command line, run as a user would (a new process)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.stores.profiles import load_store_set
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_bundled_store_sets_load() -> None:
+    demo = load_store_set("demo")
+    assert demo.uses_simulator and len(demo.stores) >= 3
+    assert len({s.connector for s in demo.stores}) == len(demo.stores)  # each demo store speaks its own format
+    canada = load_store_set("canada")
+    assert not canada.uses_simulator
+    assert {"flipp", "pcexpress", "metro-html", "voila"} <= {s.connector for s in canada.stores}
+
+
+def test_unknown_store_and_set_errors_list_the_valid_ones() -> None:
+    with pytest.raises(UserInputError, match="valid ids in set 'demo': maple-market, northern-basket"):
+        load_store_set("demo").select(["nope"])
+    with pytest.raises(UserInputError, match="valid sets: canada, demo"):
+        load_store_set("atlantis")
+
+
+def test_invalid_store_set_file_names_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "stores.yaml"
+    bad.write_text("name: mine\nstores:\n  - id: Bad Id\n    name: x\n    connector: voila\n    base_url: http://x\n")
+    with pytest.raises(UserInputError, match=r"stores\.0\.id"):
+        load_store_set(str(bad))
+
+
+def test_secret_headers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GROCERY_PCX_API_KEY", "k-123")
+    nofrills = load_store_set("canada").select(["nofrills"])[0]
+    assert nofrills.resolved_headers()["x-apikey"] == "k-123"
+    assert "k-123" not in nofrills.model_dump_json()
+
+
+def test_cli_search_json_on_the_demo_stores() -> None:
+    done = run_cli("search", "unsalted butter", "--store", "maple-market", "--store", "harbour-foods", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert {r["store"] for r in rows} == {"maple-market", "harbour-foods"}
+    assert all(
+        {"name", "brand", "size", "price", "regular_price", "sale", "unit_price", "unit"} <= r.keys() for r in rows
+    )
+    assert any("Unsalted Butter" in r["name"] for r in rows)
+
+
+def test_cli_offers_parses_a_saved_page(fixtures_dir: Path) -> None:
+    page = fixtures_dir / "metro" / "metro_search_results_reduced_2026-09-20.html"
+    done = run_cli("offers", str(page), "--connector", "metro-html", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 12 and rows[3]["name"] == "Large Eggs" and rows[3]["price"] == "5.99"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "milk", "--store", "nope"], "unknown store id nope; valid ids in set 'demo'"),
+        (["search", "milk", "--store-set", "atlantis"], "unknown store set 'atlantis'; valid sets"),
+        (["offers", "missing.html", "--connector", "metro-html"], "missing.html: no such file"),
+        (["offers", "README.md", "--connector", "soap"], "unknown connector 'soap'; valid connectors"),
+    ],
+)
+def test_cli_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cli_reports_a_parse_error_for_a_broken_saved_page(tmp_path: Path) -> None:
+    broken = tmp_path / "page.json"
+    broken.write_text('{"results": [{"code": "1"')
+    done = run_cli("offers", str(broken), "--connector", "pcexpress")
+    assert done.returncode == 2 and "not valid JSON" in done.stderr and "Traceback" not in done.stderr
