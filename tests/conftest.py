@@ -13,6 +13,7 @@ from grocery_scanner.stores.profiles import StoreProfile, load_store_set
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("GROCERY_FIXTURES_DIR", ROOT.parent / "shared" / "fixtures"))
+os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +21,15 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"recorded fixtures not found at {FIXTURES}: set GROCERY_FIXTURES_DIR")
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def line_parser():
+    from grocery_scanner.ingest.lines import LineParser
+
+    parser = LineParser()
+    assert parser.tagger == "perceptron", "tests expect NLTK_DATA to point at ../shared/nltk_data"
+    return parser
 
 
 @pytest.fixture

@@ -94,6 +94,85 @@ def offers(
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
 
 
+ServingsOpt = Annotated[float | None, typer.Option("--servings", min=0.01, help="Scale every recipe to N servings.")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your equivalences and brand rules (YAML).")]
+
+
+def _line_parser():
+    from grocery_scanner.ingest.lines import LineParser
+    from grocery_scanner.ingest.tagger import FALLBACK_WARNING
+
+    parser = LineParser()
+    if parser.tagger == "fallback":
+        err_console.print(f"[yellow]warning:[/yellow] {FALLBACK_WARNING}", highlight=False)
+    return parser
+
+
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        err_console.print(f"[yellow]warning:[/yellow] {problem}", highlight=False)
+
+
+@app.command()
+def parse(
+    inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
+    servings: ServingsOpt = None,
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """Print the ingredients parsed from recipes and shopping lists."""
+    from grocery_scanner.cli.reports import print_recipes
+    from grocery_scanner.workflow.stages import read_ingredients
+
+    result = asyncio.run(read_ingredients(inputs, _line_parser(), servings))
+    print_recipes(result.recipes, console, output is OutputFormat.json)
+    _print_problems(result.problems)
+
+
+@app.command()
+def match(
+    inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
+    store: StoreOpt = None,
+    store_set: StoreSetOpt = None,
+    servings: ServingsOpt = None,
+    rules: RulesOpt = None,
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """For each ingredient, the product chosen at each store, with confidence, reasons, packs and cost."""
+    from rich.progress import Progress as Bar
+
+    from grocery_scanner.cli.reports import print_matches
+    from grocery_scanner.matching.matcher import Matcher
+    from grocery_scanner.matching.rules import MatchRules
+    from grocery_scanner.stores.client import StoreClient
+    from grocery_scanner.stores.session import open_stores
+    from grocery_scanner.workflow.stages import match_needs, read_ingredients, search_offers
+
+    settings = Settings()
+    matcher = Matcher(MatchRules.load(rules))
+
+    async def run():
+        ingredients = await read_ingredients(inputs, _line_parser(), servings)
+        queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
+        async with (
+            open_stores(settings, store_set or settings.store_set, store) as profiles,
+            StoreClient(settings.http_timeout_s, settings.max_pages) as client,
+        ):
+            with Bar(console=err_console, transient=True) as bar:
+                task = bar.add_task("searching stores", total=len(queries) * len(profiles))
+                offers = await search_offers(
+                    client, profiles, queries, lambda p: bar.update(task, completed=p.done, description=p.detail)
+                )
+        return ingredients, offers
+
+    ingredients, offers = asyncio.run(run())
+    print_matches(match_needs(matcher, ingredients.needs, offers), console, output is OutputFormat.json)
+    _print_problems(ingredients.problems)
+    for results in offers.values():
+        for result in results:
+            if result.error:
+                err_console.print(f"[yellow]warning:[/yellow] {result.query!r} at {result.error}", highlight=False)
+
+
 @simulator_app.command("serve")
 def simulator_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,

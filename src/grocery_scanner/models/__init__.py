@@ -1,5 +1,6 @@
 """Domain types. Money is Decimal, times are timezone-aware UTC."""
 
+from grocery_scanner.models.ingredient import Ingredient, Need, Recipe, SourceRef
 from grocery_scanner.models.offer import (
     MultiBuy,
     Offer,
@@ -12,4 +13,18 @@ from grocery_scanner.models.offer import (
     utcnow,
 )
 
-__all__ = ["MultiBuy", "Offer", "PackSize", "Product", "Quantity", "SoldBy", "Store", "Unit", "utcnow"]
+__all__ = [
+    "Ingredient",
+    "MultiBuy",
+    "Need",
+    "Offer",
+    "PackSize",
+    "Product",
+    "Quantity",
+    "Recipe",
+    "SoldBy",
+    "SourceRef",
+    "Store",
+    "Unit",
+    "utcnow",
+]

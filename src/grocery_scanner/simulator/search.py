@@ -11,6 +11,11 @@ from grocery_scanner.simulator.catalog import CatalogProduct
 from grocery_scanner.text import words
 
 
+def _close(term: str, vocabulary: frozenset[str]) -> bool:
+    """Store search boxes forgive a typo in a long word."""
+    return len(term) >= 5 and any(len(w) >= 5 and fuzz.ratio(term, w) >= 85 for w in vocabulary)
+
+
 @dataclass(frozen=True)
 class _Indexed:
     product: CatalogProduct
@@ -28,7 +33,7 @@ class CatalogSearch:
             return []
         scored = []
         for item in self._items:
-            hits = len(terms & item.words)
+            hits = sum(1 for t in terms if t in item.words or _close(t, item.words))
             if hits == len(terms):
                 scored.append((1.0, fuzz.ratio(query.lower(), item.name), item.product))
             elif hits * 2 > len(terms):

@@ -1,0 +1,1 @@
+"""From recipes and shopping lists to ingredients with quantities."""

@@ -1,0 +1,168 @@
+"""Recipe inputs to Recipes: text files, JSON, schema.org Recipe HTML files and URLs.
+
+Text: one ingredient a line; "# Title" starts a recipe; "servings: N" sets its servings;
+blank lines and bullets are fine. JSON: a recipe {"title", "servings", "ingredients": [...]},
+a list of recipes, {"recipes": [...]}, or a shopping list {"items": [...]} / ["2 l milk", ...].
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grocery_scanner.errors import UserInputError
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+_SERVINGS = re.compile(r"^\s*(?:servings|serves|yield|makes)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.I)
+_YIELD_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+@dataclass
+class RawRecipe:
+    """A recipe before its lines are parsed: (line number or None, text) pairs."""
+
+    title: str
+    source: str
+    servings: float | None = None
+    lines: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+def _decode(data: bytes, source: str) -> str:
+    if not data.strip():
+        raise UserInputError(f"{source}: the input is empty")
+    if b"\x00" in data[:8192]:
+        raise UserInputError(f"{source}: this is a binary file, not a recipe or list")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserInputError(f"{source}: not UTF-8 text") from None
+
+
+def read_text(text: str, source: str, default_title: str) -> list[RawRecipe]:
+    recipes: list[RawRecipe] = []
+    current: RawRecipe | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            current = RawRecipe(title=line.lstrip("#").strip() or default_title, source=source)
+            recipes.append(current)
+            continue
+        if current is None:
+            current = RawRecipe(title=default_title, source=source)
+            recipes.append(current)
+        if match := _SERVINGS.match(line):
+            current.servings = float(match.group(1))
+            continue
+        current.lines.append((number, line))
+    recipes = [r for r in recipes if r.lines]
+    if not recipes:
+        raise UserInputError(f"{source}: no ingredient lines found")
+    return recipes
+
+
+def _servings(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if value > 0 else None
+    match = _YIELD_NUMBER.search(str(value or ""))
+    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+
+
+def read_json(text: str, source: str, default_title: str) -> list[RawRecipe]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserInputError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    if isinstance(doc, dict) and "recipes" in doc:
+        doc = doc["recipes"]
+    items = doc if isinstance(doc, list) else [doc]
+    if items and all(isinstance(i, str) for i in items):
+        items = [{"title": default_title, "ingredients": items}]
+    recipes = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise UserInputError(f"{source}: recipe {index + 1} is not an object")
+        lines = item.get("ingredients", item.get("items", item.get("recipeIngredient")))
+        if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+            raise UserInputError(f"{source}: recipe {index + 1} needs 'ingredients' (or 'items') as a list of strings")
+        title = str(item.get("title") or item.get("name") or default_title)
+        servings = _servings(item.get("servings", item.get("recipeYield")))
+        recipes.append(RawRecipe(title, source, servings, [(None, x) for x in lines if x.strip()]))
+    if not any(r.lines for r in recipes):
+        raise UserInputError(f"{source}: no ingredient lines found")
+    return [r for r in recipes if r.lines]
+
+
+def read_html(html: str, source: str, url: str) -> list[RawRecipe]:
+    from recipe_scrapers import scrape_html
+    from recipe_scrapers._exceptions import RecipeScrapersExceptions
+
+    try:
+        scraper = scrape_html(html, org_url=url, supported_only=False)
+        lines = scraper.ingredients()
+        title = scraper.title()
+    except RecipeScrapersExceptions:
+        raise UserInputError(f"{source}: not a recipe page (no schema.org Recipe found)") from None
+    except Exception as exc:  # scrapers raise assorted errors on pages with partial recipe data
+        raise UserInputError(f"{source}: could not read the recipe ({type(exc).__name__})") from None
+    if not lines:
+        raise UserInputError(f"{source}: the recipe on this page lists no ingredients")
+    try:
+        servings = _servings(scraper.yields())
+    except Exception:  # yields() raises when the page has none
+        servings = None
+    return [RawRecipe(title or source, source, servings, [(None, x) for x in lines])]
+
+
+async def fetch_url(url: str, timeout_s: float = 15.0) -> str:
+    import httpx
+
+    try:
+        async with (
+            httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client,
+            client.stream("GET", url, headers={"User-Agent": "grocery-scanner/0.1"}) as response,
+        ):
+            if response.status_code >= 400:
+                raise UserInputError(f"{url}: HTTP {response.status_code}")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_INPUT_BYTES:
+                    raise UserInputError(f"{url}: page larger than {MAX_INPUT_BYTES // 1024 // 1024} MB")
+                chunks.append(chunk)
+    except httpx.HTTPError as exc:
+        raise UserInputError(f"{url}: cannot fetch ({type(exc).__name__})") from None
+    return _decode(b"".join(chunks), url)
+
+
+def read_file(path: Path) -> list[RawRecipe]:
+    source = str(path)
+    try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise UserInputError(f"{source}: larger than {MAX_INPUT_BYTES // 1024 // 1024} MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserInputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UserInputError(f"{source}: is a directory") from None
+    except OSError as exc:
+        raise UserInputError(f"{source}: cannot read ({exc.strerror})") from None
+    text = _decode(data, source)
+    title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    suffix = path.suffix.lower()
+    head = text.lstrip()[:200].lower()
+    if suffix == ".json" or (suffix == "" and head.startswith(("{", "["))):
+        return read_json(text, source, title)
+    if suffix in (".html", ".htm") or head.startswith(("<!doctype html", "<html")):
+        return read_html(text, source, f"https://localhost/{path.name}")  # the scraper needs an http(s) URL
+    return read_text(text, source, title)
+
+
+async def read_input(item: str) -> list[RawRecipe]:
+    if re.match(r"^https?://", item):
+        return read_html(await fetch_url(item), item, item)
+    return read_file(Path(item))

@@ -1,0 +1,1 @@
+"""Ingredient to store product: scoring, hard-negative rules and pack counts."""

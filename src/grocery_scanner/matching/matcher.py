@@ -1,0 +1,68 @@
+"""Match every shopping need against the offers the stores returned for it."""
+
+from __future__ import annotations
+
+from grocery_scanner.matching.packs import plan_packs
+from grocery_scanner.matching.rules import MatchRules
+from grocery_scanner.matching.score import THRESHOLD, Target, score
+from grocery_scanner.models import Need, Offer
+from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
+
+OPTIONS_PER_STORE = 4
+REVIEW_CANDIDATES = 3
+
+
+class Matcher:
+    def __init__(self, rules: MatchRules | None = None) -> None:
+        self.rules = rules or MatchRules.load()
+
+    def query(self, need: Need) -> str:
+        """What to type into a store's search box for this need."""
+        return " ".join(Target.of(need, self.rules).content)
+
+    def match(self, need: Need, offers: list[Offer]) -> NeedMatch:
+        if need.pantry:
+            return NeedMatch(need=need, status=MatchStatus.PANTRY)
+        target = Target.of(need, self.rules)
+        acceptable: list[Option] = []
+        review: list[Option] = []
+        for offer in offers:
+            if not offer.available:
+                continue
+            verdict = score(target, offer.product, self.rules)
+            if verdict.confidence <= 0:
+                continue
+            # a flyer line naming several products is less certain than a product page
+            confidence = round(verdict.confidence * min(1.0, offer.confidence + 0.1), 3)
+            plan = plan_packs(need, offer)
+            option = Option(
+                store_id=offer.product.store_id,
+                offer=offer,
+                confidence=confidence,
+                reasons=verdict.reasons,
+                packs=plan.packs,
+                cost=plan.cost,
+                covers=plan.covers,
+                note=plan.note,
+            )
+            (acceptable if confidence >= THRESHOLD else review).append(option)
+        acceptable = _top_per_store(acceptable)
+        review.sort(key=lambda o: -o.confidence)
+        if acceptable:
+            return NeedMatch(
+                need=need, status=MatchStatus.MATCHED, options=acceptable, candidates=review[:REVIEW_CANDIDATES]
+            )
+        status = MatchStatus.NEEDS_REVIEW if review else MatchStatus.UNAVAILABLE
+        return NeedMatch(need=need, status=status, candidates=review[:REVIEW_CANDIDATES])
+
+
+def _top_per_store(options: list[Option]) -> list[Option]:
+    """The most confident options of each store (cheapest first among equals), best first overall."""
+    options.sort(key=lambda o: (-o.confidence, o.cost))
+    kept: list[Option] = []
+    per_store: dict[str, int] = {}
+    for option in options:
+        if per_store.get(option.store_id, 0) < OPTIONS_PER_STORE:
+            kept.append(option)
+            per_store[option.store_id] = per_store.get(option.store_id, 0) + 1
+    return kept

@@ -1,0 +1,371 @@
+"""Grocery vocabulary that decides whether a product really is an ingredient.
+
+A wrong match costs a dinner, so these rules veto rather than nudge: a product whose form
+differs (garlic vs garlic powder), whose exclusive variant differs (salted vs unsalted), or that
+lacks the ingredient's head noun is never a match, whatever its string similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.settings import config_dir
+from grocery_scanner.text import words
+
+# words that make a different product when only one side has them
+FORM_WORDS = frozenset(
+    [
+        "powder",
+        "dried",
+        "frozen",
+        "canned",
+        "condensed",
+        "evaporated",
+        "sauce",
+        "paste",
+        "juice",
+        "extract",
+        "flavour",
+        "flavor",
+        "flavoured",
+        "flavored",
+        "syrup",
+        "cube",
+        "bouillon",
+        "broth",
+        "stock",
+        "soup",
+        "chip",
+        "bar",
+        "oil",
+        "vinegar",
+        "milk",
+        "butter",
+        "cream",
+        "cheese",
+        "beverage",
+        "mix",
+        "seasoning",
+        "chocolate",
+        "smoked",
+        "instant",
+        "quick",
+        "steel",
+        "artificial",
+        "imitation",
+        "stick",
+        "seed",
+        "noodle",
+        "bread",
+        "pie",
+        "pizza",
+        "ice",
+        "crumb",
+        "breadcrumb",
+        "panko",
+        "cracker",
+        "shell",
+        "spread",
+        "jam",
+        "jelly",
+        "cereal",
+        "granola",
+        "pesto",
+        "hummus",
+        "salsa",
+        "ketchup",
+        "mayonnaise",
+        "dressing",
+        "vanilla",
+        "strawberry",
+        "banana",
+        "honey",
+        "maple",
+        "coconut",
+        "almond",
+        "peanut",
+        "curry",
+        "taco",
+        "ramen",
+        "pastry",
+        "fries",
+        "muffin",
+        "bagel",
+        "bun",
+        "croissant",
+        "tortilla",
+        "pita",
+        "naan",
+        "baguette",
+        "mustard",
+        "buttermilk",
+        "yogurt",
+        "sour",
+        "tea",
+        "coffee",
+        "soda",
+        "water",
+        "wing",
+        "strip",
+        "nugget",
+        "sausage",
+        "bacon",
+        "ham",
+        "deli",
+        "jerky",
+        "ground",
+        "diced",
+        "crushed",
+        "peppercorn",
+    ]
+)
+# mutually exclusive variants: a product may not carry a different member than the ingredient asks for
+EXCLUSIVE_GROUPS = [
+    frozenset({"salted", "unsalted"}),
+    frozenset({"sweetened", "unsweetened"}),
+    frozenset({"boneless", "bone"}),  # "bone-in" splits into bone, in
+    frozenset({"skinless", "skin"}),
+    frozenset({"skim", "1%", "2%", "3.25%"}),
+    frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"}),
+    frozenset({"smooth", "crunchy"}),
+    frozenset({"mild", "medium", "hot", "old", "sharp", "extra"}),
+    frozenset({"dijon", "yellow"}),
+    frozenset({"firm", "silken", "soft"}),
+]
+# two-word products that are not their second word ("green onion" is not an onion)
+PHRASE_FORMS = (
+    "egg white",
+    "egg yolk",
+    "green onion",
+    "sweet potato",
+    "bell pepper",
+    "cherry tomato",
+    "jalapeno pepper",
+)
+# product words that change nothing a recipe cares about
+NEUTRAL_WORDS = frozenset(
+    [
+        "a",
+        "and",
+        "or",
+        "of",
+        "in",
+        "with",
+        "the",
+        "pure",
+        "real",
+        "classic",
+        "original",
+        "plain",
+        "natural",
+        "fresh",
+        "large",
+        "regular",
+        "value",
+        "pack",
+        "family",
+        "size",
+        "premium",
+        "select",
+        "choice",
+        "grade",
+        "no.",
+        "1",
+        "product",
+        "partly",
+        "skimmed",
+        "fine",
+        "filtered",
+        "microfiltered",
+        "style",
+        "homestyle",
+        "rigate",
+        "pasta",
+        "leaves",
+        "leaf",
+        "bag",
+        "bulbs",
+        "bulb",
+        "stalks",
+        "crowns",
+        "root",
+        "heart",
+        "hearts",
+        "granulated",
+        "prepared",
+        "long",
+        "grain",
+        "all",
+        "purpose",
+        "all-purpose",
+        "not",
+        "from",
+        "concentrate",
+        "roasted",
+        "halves",
+        "sliced",
+        "shredded",
+        "grated",
+        "raw",
+        "chunk",
+        "light",
+        "liquid",
+        "active",
+        "dry",
+        "semi-sweet",
+        "seedless",
+        "navel",
+        "roma",
+        "vine",
+        "baby",
+        "italian",
+        "fillet",
+        "fillets",
+        "sheets",
+        "deep",
+        "dish",
+        "kernel",
+        "cut",
+        "straight",
+        "tray",
+        "approx",
+        "each",
+    ]
+)
+# soft preferences: a variant the recipe did not ask for is acceptable but second choice
+SOFT_WORDS = {"light": 0.12, "organic": 0.05, "lactose-free": 0.15, "lactose": 0.15, "low": 0.1, "sodium": 0.05}
+# words that describe preparation, not the product to buy
+PREPARATION_WORDS = frozenset(
+    [
+        "chopped",
+        "diced",
+        "minced",
+        "sliced",
+        "grated",
+        "shredded",
+        "crushed",
+        "peeled",
+        "cubed",
+        "melted",
+        "softened",
+        "beaten",
+        "divided",
+        "packed",
+        "sifted",
+        "rinsed",
+        "drained",
+        "trimmed",
+        "halved",
+        "quartered",
+        "julienned",
+        "torn",
+        "cooked",
+        "uncooked",
+        "room",
+        "temperature",
+        "cold",
+        "warm",
+        "hot",
+        "thinly",
+        "finely",
+        "roughly",
+        "coarsely",
+        "freshly",
+        "lightly",
+        "large",
+        "small",
+        "medium",
+        "fresh",
+        "ripe",
+        "juice",
+        "zest",
+        "of",
+        "to",
+        "taste",
+        "optional",
+        "for",
+        "serving",
+        "garnish",
+        "about",
+        "inch",
+        "piece",
+        "pieces",
+        "whole",
+        "floret",
+        "stem",
+        "tip",
+        "wedge",
+        "ring",
+        "strip",
+    ]
+)
+GROUND_BY_DEFAULT = frozenset(
+    {"cinnamon", "cumin", "nutmeg", "turmeric", "allspice", "cardamom", "clove", "coriander", "pepper", "ginger"}
+)
+# a spoonful or less of these is the ground spice unless the line says fresh
+_SPACES = re.compile(r"\s+")
+
+
+class MatchRulesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    equivalent: list[list[str]] = Field(default_factory=list)
+    never_brands: list[str] = Field(default_factory=list)
+    prefer_brands: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class MatchRules:
+    """Equivalences and brand rules, from the bundled file plus the user's own."""
+
+    synonyms: dict[str, str] = field(default_factory=dict)
+    never_brands: frozenset[str] = frozenset()
+    prefer_brands: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, user_file: Path | None = None) -> MatchRules:
+        files = [config_dir() / "equivalences.yaml", *([user_file] if user_file else [])]
+        rules = cls()
+        for path in files:
+            try:
+                data = MatchRulesFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            except FileNotFoundError:
+                raise UserInputError(f"{path}: no such rules file") from None
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise UserInputError(f"{path}: not readable YAML ({exc})") from None
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise UserInputError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+            for group in data.equivalent:
+                canonical = normalise(group[0])
+                for name in group[1:]:
+                    rules.synonyms[normalise(name)] = canonical
+            rules.never_brands |= {b.lower() for b in data.never_brands}
+            rules.prefer_brands |= {b.lower() for b in data.prefer_brands}
+        return rules
+
+    def canonical(self, name: str) -> str:
+        """The name with every known synonym phrase replaced by its group's first name."""
+        text = f" {normalise(name)} "
+        for phrase in sorted(self.synonyms, key=len, reverse=True):
+            text = text.replace(f" {phrase} ", f" {self.synonyms[phrase]} ")
+        return text.strip()
+
+
+def normalise(text: str) -> str:
+    return _SPACES.sub(" ", " ".join(words(text))).strip()
+
+
+def exclusive_conflict(wanted: set[str], offered: set[str]) -> str | None:
+    """The reason the product is a different variant, if it is one."""
+    for group in EXCLUSIVE_GROUPS:
+        asked, got = wanted & group, offered & group
+        if asked and got and not asked <= got:
+            return f"{'/'.join(sorted(got))} is not {'/'.join(sorted(asked))}"
+    return None

@@ -1,0 +1,101 @@
+"""How well one product matches one ingredient: a confidence in [0, 1] with its reasons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from grocery_scanner.matching.rules import (
+    FORM_WORDS,
+    GROUND_BY_DEFAULT,
+    NEUTRAL_WORDS,
+    PHRASE_FORMS,
+    PREPARATION_WORDS,
+    SOFT_WORDS,
+    MatchRules,
+    exclusive_conflict,
+)
+from grocery_scanner.models import Need, Product, Unit
+
+THRESHOLD = 0.6
+SIZE_WORDS = {"g", "kg", "ml", "l", "un", "lb", "oz", "ea", "x", "pk"}
+_NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?$")
+FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crushed", "inch", "knob"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An ingredient prepared for matching: its canonical words, head noun and implied words."""
+
+    name: str
+    words: frozenset[str]
+    content: tuple[str, ...]
+    head: str
+
+    @classmethod
+    def of(cls, need: Need, rules: MatchRules) -> Target:
+        name = rules.canonical(need.name)
+        tokens = name.split()
+        content = [t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens
+        implied: set[str] = set()
+        said = set(" ".join(need.lines).lower().replace(",", " ").split())
+        if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
+            implied.add("ground")
+        return cls(name=name, words=frozenset(tokens) | implied, content=tuple(content), head=content[-1])
+
+
+def _spoonful(need: Need) -> bool:
+    q = need.quantity
+    return q is None or (q.unit in (Unit.ML, Unit.G) and q.amount <= 30)
+
+
+def _present(word: str, offered: set[str]) -> bool:
+    """Exact, or a likely typo of a long word ("chiken" for "chicken")."""
+    if word in offered:
+        return True
+    return len(word) >= 5 and any(len(w) >= 5 and fuzz.ratio(word, w) >= 85 for w in offered)
+
+
+@dataclass(frozen=True)
+class Score:
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+def score(target: Target, product: Product, rules: MatchRules) -> Score:
+    brand = (product.brand or "").lower()
+    if brand and brand in rules.never_brands:
+        return Score(0.0, (f"brand {product.brand} is excluded by your rules",))
+    name = rules.canonical(product.name)
+    if brand:  # voila-style names start with the brand
+        name = name.removeprefix(rules.canonical(brand)).strip()
+    offered = {w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)}
+    if not _present(target.head, offered):
+        return Score(0.0, (f"'{target.head}' is not in the product name",))
+    for phrase in PHRASE_FORMS:
+        if phrase in f" {name} " and phrase not in f" {target.name} ":
+            return Score(0.0, (f"a {phrase} is not {target.name}",))
+    if form := sorted((offered ^ target.words) & FORM_WORDS):
+        side = "product" if form[0] in offered else "ingredient"
+        return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",))
+    if conflict := exclusive_conflict(set(target.words), offered):
+        return Score(0.0, (conflict,))
+    reasons = [f"'{target.head}' matches"]
+    similarity = fuzz.token_set_ratio(" ".join(target.content), name) / 100
+    missing = [w for w in target.content if not _present(w, offered) and w not in NEUTRAL_WORDS]
+    extra = [w for w in offered - target.words if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit()]
+    soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
+    confidence = 0.45 + 0.5 * similarity - 0.2 * len(missing) - 0.05 * len(extra) - soft
+    if missing:
+        reasons.append(f"missing {', '.join(missing)}")
+    if extra:
+        reasons.append(f"also {', '.join(sorted(extra))}")
+    if soft:
+        reasons.append("a variant you did not ask for")
+    if brand and brand in rules.prefer_brands:
+        confidence += 0.05
+        reasons.append(f"preferred brand {product.brand}")
+    reasons.append(f"similarity {similarity:.2f}")
+    return Score(round(max(0.0, min(1.0, confidence)), 3), tuple(reasons))

@@ -1,0 +1,1 @@
+"""The plan workflow: inputs -> ingredients -> offers -> matches -> plan."""

@@ -1,0 +1,85 @@
+"""The stages of the plan workflow, each a plain function of the previous stage's output.
+
+Data flows forward only. Each (store, query) search happens once per run however many recipes
+need it; progress events go to an optional callback so the CLI (and later the service) can show them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.ingest.lines import LineParser
+from grocery_scanner.ingest.readers import read_input
+from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
+from grocery_scanner.matching.matcher import Matcher
+from grocery_scanner.models import Need, Offer, Recipe
+from grocery_scanner.models.match import NeedMatch
+from grocery_scanner.stores.client import StoreClient, StoreResult
+from grocery_scanner.stores.profiles import StoreProfile
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str
+    done: int
+    total: int
+    detail: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class Ingredients:
+    recipes: list[Recipe]
+    needs: list[Need]
+    problems: list[str] = field(default_factory=list)
+
+
+async def read_ingredients(inputs: list[str], parser: LineParser, servings: float | None = None) -> Ingredients:
+    """Stage 1: every input to recipes and summed needs. An unreadable input stops the run."""
+    if not inputs:
+        raise UserInputError("no input given: name one or more recipe files, URLs or lists")
+    raws = [raw for item in inputs for raw in await read_input(item)]
+    recipes = [parse_recipe(raw, parser, servings) for raw in raws]
+    problems = [p for r in recipes for p in r.problems]
+    needs = shopping_needs(recipes)
+    if not needs:
+        raise UserInputError("no ingredient could be read from the inputs:\n  " + "\n  ".join(problems))
+    return Ingredients(recipes, needs, problems)
+
+
+async def search_offers(
+    client: StoreClient,
+    profiles: list[StoreProfile],
+    queries: list[str],
+    progress: ProgressCallback | None = None,
+) -> dict[str, list[StoreResult]]:
+    """Stage 2: each distinct query at each store, once, concurrently."""
+    unique = list(dict.fromkeys(queries))
+    total = len(unique) * len(profiles)
+    done = 0
+    results: dict[str, list[StoreResult]] = {q: [] for q in unique}
+
+    async def one(profile: StoreProfile, query: str) -> None:
+        nonlocal done
+        result = await client.search(profile, query)
+        results[query].append(result)
+        done += 1
+        if progress:
+            progress(Progress("search", done, total, f"{profile.name}: {query}"))
+
+    await asyncio.gather(*(one(p, q) for q in unique for p in profiles))
+    return results
+
+
+def match_needs(matcher: Matcher, needs: list[Need], offers: dict[str, list[StoreResult]]) -> list[NeedMatch]:
+    """Stage 3: every need against the offers its query found at every store."""
+    matches = []
+    for need in needs:
+        found: list[Offer] = [o for r in offers.get(matcher.query(need), []) for o in r.offers]
+        matches.append(matcher.match(need, found))
+    return matches
