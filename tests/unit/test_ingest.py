@@ -120,11 +120,13 @@ def test_schema_org_html_file(tmp_path: Path, line_parser: LineParser) -> None:
 
 @pytest.fixture
 async def recipe_site() -> AsyncIterator[str]:
+    async def page(request: web.Request) -> web.Response:
+        text = RECIPE_HTML if request.path == "/pancakes" else "<html><body>About us</body></html>"
+        return web.Response(text=text, content_type="text/html")
+
     app = web.Application()
-    app.router.add_get("/pancakes", lambda r: web.Response(text=RECIPE_HTML, content_type="text/html"))
-    app.router.add_get(
-        "/about", lambda r: web.Response(text="<html><body>About us</body></html>", content_type="text/html")
-    )
+    app.router.add_get("/pancakes", page)
+    app.router.add_get("/about", page)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

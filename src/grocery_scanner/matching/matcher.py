@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from grocery_scanner.matching.packs import plan_packs
-from grocery_scanner.matching.rules import MatchRules
+from grocery_scanner.matching.rules import NEUTRAL_WORDS, MatchRules
 from grocery_scanner.matching.score import THRESHOLD, Target, score
 from grocery_scanner.models import Need, Offer
 from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
 
 OPTIONS_PER_STORE = 4
 REVIEW_CANDIDATES = 3
+CONFIDENCE_BAND = 0.08
 
 
 class Matcher:
@@ -17,8 +18,9 @@ class Matcher:
         self.rules = rules or MatchRules.load()
 
     def query(self, need: Need) -> str:
-        """What to type into a store's search box for this need."""
-        return " ".join(Target.of(need, self.rules).content)
+        """What to type into a store's search box for this need (words that name the product)."""
+        content = Target.of(need, self.rules).content
+        return " ".join([w for w in content if w not in NEUTRAL_WORDS] or content)
 
     def match(self, need: Need, offers: list[Offer]) -> NeedMatch:
         if need.pantry:
@@ -57,8 +59,15 @@ class Matcher:
 
 
 def _top_per_store(options: list[Option]) -> list[Option]:
-    """The most confident options of each store (cheapest first among equals), best first overall."""
+    """The most confident options of each store, best first overall.
+
+    Only options close to the best one are kept: the optimizer picks among them by cost, so a
+    cheaper but clearly worse fit (brown sugar for "sugar") must not reach it.
+    """
     options.sort(key=lambda o: (-o.confidence, o.cost))
+    if options:
+        floor = options[0].confidence - CONFIDENCE_BAND
+        options = [o for o in options if o.confidence >= floor]
     kept: list[Option] = []
     per_store: dict[str, int] = {}
     for option in options:

@@ -20,111 +20,28 @@ from grocery_scanner.text import words
 
 # words that make a different product when only one side has them
 FORM_WORDS = frozenset(
-    [
-        "powder",
-        "dried",
-        "frozen",
-        "canned",
-        "condensed",
-        "evaporated",
-        "sauce",
-        "paste",
-        "juice",
-        "extract",
-        "flavour",
-        "flavor",
-        "flavoured",
-        "flavored",
-        "syrup",
-        "cube",
-        "bouillon",
-        "broth",
-        "stock",
-        "soup",
-        "chip",
-        "bar",
-        "oil",
-        "vinegar",
-        "milk",
-        "butter",
-        "cream",
-        "cheese",
-        "beverage",
-        "mix",
-        "seasoning",
-        "chocolate",
-        "smoked",
-        "instant",
-        "quick",
-        "steel",
-        "artificial",
-        "imitation",
-        "stick",
-        "seed",
-        "noodle",
-        "bread",
-        "pie",
-        "pizza",
-        "ice",
-        "crumb",
-        "breadcrumb",
-        "panko",
-        "cracker",
-        "shell",
-        "spread",
-        "jam",
-        "jelly",
-        "cereal",
-        "granola",
-        "pesto",
-        "hummus",
-        "salsa",
-        "ketchup",
-        "mayonnaise",
-        "dressing",
-        "vanilla",
-        "strawberry",
-        "banana",
-        "honey",
-        "maple",
-        "coconut",
-        "almond",
-        "peanut",
-        "curry",
-        "taco",
-        "ramen",
-        "pastry",
-        "fries",
-        "muffin",
-        "bagel",
-        "bun",
-        "croissant",
-        "tortilla",
-        "pita",
-        "naan",
-        "baguette",
-        "mustard",
-        "buttermilk",
-        "yogurt",
-        "sour",
-        "tea",
-        "coffee",
-        "soda",
-        "water",
-        "wing",
-        "strip",
-        "nugget",
-        "sausage",
-        "bacon",
-        "ham",
-        "deli",
-        "jerky",
-        "ground",
-        "diced",
-        "crushed",
-        "peppercorn",
-    ]
+    """powder dried frozen canned condensed evaporated sauce paste juice extract flavour flavor flavoured
+    flavored syrup cube bouillon broth stock soup chip bar oil vinegar milk butter cream cheese beverage
+    mix seasoning chocolate smoked instant quick steel artificial imitation stick seed noodle bread pie
+    pizza ice crumb breadcrumb panko cracker shell spread jam jelly cereal granola pesto hummus salsa
+    ketchup mayonnaise dressing vanilla strawberry banana honey maple coconut almond peanut curry taco
+    ramen pastry fries muffin bagel bun croissant tortilla pita naan baguette mustard buttermilk yogurt
+    sour tea coffee soda water wing strip nugget sausage bacon ham jerky ground diced crushed peppercorn
+    icing""".split()
 )
+# form words a product may carry when the ingredient names one of these: "mozzarella" is sold as
+# "Mozzarella Cheese", shrimp is sold frozen, lentils dried
+ALLOWED_FORMS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ["mozzarella", "parmesan", "cheddar", "feta", "ricotta", "gouda", "swiss", "brie", "provolone"],
+        frozenset({"cheese"}),
+    ),
+    **dict.fromkeys(["naan", "pita"], frozenset({"bread"})),
+    **dict.fromkeys(["shrimp", "prawn", "cod", "tilapia", "scallop", "haddock"], frozenset({"frozen"})),
+    **dict.fromkeys(["lentil", "bean", "chickpea"], frozenset({"dried"})),
+    "tuna": frozenset({"water", "canned"}),
+    "seasoning": frozenset({"mix"}),
+}
 # mutually exclusive variants: a product may not carry a different member than the ingredient asks for
 EXCLUSIVE_GROUPS = [
     frozenset({"salted", "unsalted"}),
@@ -146,164 +63,26 @@ PHRASE_FORMS = (
     "sweet potato",
     "bell pepper",
     "cherry tomato",
-    "jalapeno pepper",
 )
 # product words that change nothing a recipe cares about
 NEUTRAL_WORDS = frozenset(
-    [
-        "a",
-        "and",
-        "or",
-        "of",
-        "in",
-        "with",
-        "the",
-        "pure",
-        "real",
-        "classic",
-        "original",
-        "plain",
-        "natural",
-        "fresh",
-        "large",
-        "regular",
-        "value",
-        "pack",
-        "family",
-        "size",
-        "premium",
-        "select",
-        "choice",
-        "grade",
-        "no.",
-        "1",
-        "product",
-        "partly",
-        "skimmed",
-        "fine",
-        "filtered",
-        "microfiltered",
-        "style",
-        "homestyle",
-        "rigate",
-        "pasta",
-        "leaves",
-        "leaf",
-        "bag",
-        "bulbs",
-        "bulb",
-        "stalks",
-        "crowns",
-        "root",
-        "heart",
-        "hearts",
-        "granulated",
-        "prepared",
-        "long",
-        "grain",
-        "all",
-        "purpose",
-        "all-purpose",
-        "not",
-        "from",
-        "concentrate",
-        "roasted",
-        "halves",
-        "sliced",
-        "shredded",
-        "grated",
-        "raw",
-        "chunk",
-        "light",
-        "liquid",
-        "active",
-        "dry",
-        "semi-sweet",
-        "seedless",
-        "navel",
-        "roma",
-        "vine",
-        "baby",
-        "italian",
-        "fillet",
-        "fillets",
-        "sheets",
-        "deep",
-        "dish",
-        "kernel",
-        "cut",
-        "straight",
-        "tray",
-        "approx",
-        "each",
-    ]
+    """a and or of in with the pure real classic original plain natural fresh large regular value pack
+    family size premium select choice grade no. 1 product partly skimmed fine filtered microfiltered
+    style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
+    prepared long grain not from concentrate roasted halves sliced shredded grated raw chunk liquid
+    active dry semi-sweet seedless navel roma vine baby italian fillet fillets sheets deep dish kernel
+    cut straight tray approx each""".split()
 )
+COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})
 # soft preferences: a variant the recipe did not ask for is acceptable but second choice
 SOFT_WORDS = {"light": 0.12, "organic": 0.05, "lactose-free": 0.15, "lactose": 0.15, "low": 0.1, "sodium": 0.05}
 # words that describe preparation, not the product to buy
 PREPARATION_WORDS = frozenset(
-    [
-        "chopped",
-        "diced",
-        "minced",
-        "sliced",
-        "grated",
-        "shredded",
-        "crushed",
-        "peeled",
-        "cubed",
-        "melted",
-        "softened",
-        "beaten",
-        "divided",
-        "packed",
-        "sifted",
-        "rinsed",
-        "drained",
-        "trimmed",
-        "halved",
-        "quartered",
-        "julienned",
-        "torn",
-        "cooked",
-        "uncooked",
-        "room",
-        "temperature",
-        "cold",
-        "warm",
-        "hot",
-        "thinly",
-        "finely",
-        "roughly",
-        "coarsely",
-        "freshly",
-        "lightly",
-        "large",
-        "small",
-        "medium",
-        "fresh",
-        "ripe",
-        "juice",
-        "zest",
-        "of",
-        "to",
-        "taste",
-        "optional",
-        "for",
-        "serving",
-        "garnish",
-        "about",
-        "inch",
-        "piece",
-        "pieces",
-        "whole",
-        "floret",
-        "stem",
-        "tip",
-        "wedge",
-        "ring",
-        "strip",
-    ]
+    """chopped diced minced sliced grated shredded crushed peeled cubed melted softened beaten divided
+    packed sifted rinsed drained trimmed halved quartered julienned torn cooked uncooked room
+    temperature cold warm hot thinly finely roughly coarsely freshly lightly large small medium fresh
+    ripe juice zest of to taste optional for serving garnish about inch piece pieces whole floret stem
+    tip wedge ring strip""".split()
 )
 GROUND_BY_DEFAULT = frozenset(
     {"cinnamon", "cumin", "nutmeg", "turmeric", "allspice", "cardamom", "clove", "coriander", "pepper", "ginger"}
@@ -327,6 +106,7 @@ class MatchRules:
     synonyms: dict[str, str] = field(default_factory=dict)
     never_brands: frozenset[str] = frozenset()
     prefer_brands: frozenset[str] = frozenset()
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, user_file: Path | None = None) -> MatchRules:
@@ -351,11 +131,20 @@ class MatchRules:
         return rules
 
     def canonical(self, name: str) -> str:
-        """The name with every known synonym phrase replaced by its group's first name."""
-        text = f" {normalise(name)} "
-        for phrase in sorted(self.synonyms, key=len, reverse=True):
-            text = text.replace(f" {phrase} ", f" {self.synonyms[phrase]} ")
-        return text.strip()
+        """An ingredient name with each synonym phrase replaced, in one pass, by its group's first name.
+
+        Only ingredient names are rewritten: rewriting product names would let "Roasted Red Peppers"
+        pass for a bell pepper.
+        """
+        text = normalise(name)
+        if self._pattern is None:
+            phrases = sorted(self.synonyms, key=len, reverse=True)
+            self._pattern = (
+                re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")(?!\S)") if phrases else None
+            )
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.synonyms[m.group(1)], text)
 
 
 def normalise(text: str) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from grocery_scanner.matching.rules import (
+    ALLOWED_FORMS,
+    COLOURS,
     FORM_WORDS,
     GROUND_BY_DEFAULT,
     NEUTRAL_WORDS,
@@ -16,6 +18,7 @@ from grocery_scanner.matching.rules import (
     SOFT_WORDS,
     MatchRules,
     exclusive_conflict,
+    normalise,
 )
 from grocery_scanner.models import Need, Product, Unit
 
@@ -33,6 +36,7 @@ class Target:
     words: frozenset[str]
     content: tuple[str, ...]
     head: str
+    allowed_forms: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, need: Need, rules: MatchRules) -> Target:
@@ -43,7 +47,15 @@ class Target:
         said = set(" ".join(need.lines).lower().replace(",", " ").split())
         if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
             implied.add("ground")
-        return cls(name=name, words=frozenset(tokens) | implied, content=tuple(content), head=content[-1])
+        head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
+        allowed = frozenset().union(*(ALLOWED_FORMS.get(w, frozenset()) for w in tokens))
+        return cls(
+            name=name,
+            words=frozenset(tokens) | implied,
+            content=tuple(content),
+            head=head,
+            allowed_forms=allowed,
+        )
 
 
 def _spoonful(need: Need) -> bool:
@@ -68,16 +80,20 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     brand = (product.brand or "").lower()
     if brand and brand in rules.never_brands:
         return Score(0.0, (f"brand {product.brand} is excluded by your rules",))
-    name = rules.canonical(product.name)
+    name = normalise(product.name)
     if brand:  # voila-style names start with the brand
-        name = name.removeprefix(rules.canonical(brand)).strip()
+        name = name.removeprefix(normalise(brand)).strip()
     offered = {w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)}
     if not _present(target.head, offered):
         return Score(0.0, (f"'{target.head}' is not in the product name",))
     for phrase in PHRASE_FORMS:
         if phrase in f" {name} " and phrase not in f" {target.name} ":
             return Score(0.0, (f"a {phrase} is not {target.name}",))
-    if form := sorted((offered ^ target.words) & FORM_WORDS):
+    only_product = {
+        w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
+    }
+    only_ingredient = {w for w in target.words - offered if not _present(w, offered)}
+    if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
         return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",))
     if conflict := exclusive_conflict(set(target.words), offered):
@@ -87,6 +103,7 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     missing = [w for w in target.content if not _present(w, offered) and w not in NEUTRAL_WORDS]
     extra = [w for w in offered - target.words if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit()]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
+    soft += 0.05 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
     confidence = 0.45 + 0.5 * similarity - 0.2 * len(missing) - 0.05 * len(extra) - soft
     if missing:
         reasons.append(f"missing {', '.join(missing)}")
