@@ -1,0 +1,144 @@
+"""The basket MILP on HiGHS.
+
+Variables: x[o] (buy option o, binary), u[i] (item i left unbought, binary), y[s] (visit store s,
+binary). Every item is bought exactly once or left unbought: sum x[o in i] + u[i] = 1. An option
+needs its store: sum x[o in (i, s)] <= y[s]. At most max_stores stores outside the preferred ones.
+Leaving an item unbought costs more than any basket, so it happens only when the limits allow no
+store combination that carries it. Pack counts are fixed per option before the MILP: each option's
+cheapest covering count (multi-buys included) does not depend on any other choice, so the MILP
+stays exact with one binary per option.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from highspy._core import _Highs
+
+from grocery_scanner.optimize.problem import Item, Limits, Strategy
+
+
+@dataclass
+class Layout:
+    items: list[Item]
+    options: list[tuple[int, int]]  # (item index, candidate index) per x column
+    stores: list[str]
+
+    @property
+    def n_x(self) -> int:
+        return len(self.options)
+
+    def u(self, i: int) -> int:
+        return self.n_x + i
+
+    def y(self, s: int) -> int:
+        return self.n_x + len(self.items) + s
+
+    @property
+    def n_cols(self) -> int:
+        return self.n_x + len(self.items) + len(self.stores)
+
+
+def layout(items: list[Item], limits: Limits) -> Layout:
+    """The columns. When only cost matters, an item's dearer options at a store can never be
+    chosen over its cheapest one there, so only that one (and a pinned one) gets a column."""
+    keep_all = limits.strategy is Strategy.QUALITY
+    options = []
+    for i, item in enumerate(items):
+        best: dict[str, int] = {}
+        for j, c in enumerate(item.candidates):
+            if c.store_id in limits.excluded_stores:
+                continue
+            if keep_all or c.option_id == item.pinned:
+                options.append((i, j))
+                continue
+            current = best.get(c.store_id)
+            if current is None or (c.cost, -c.confidence) < (
+                item.candidates[current].cost,
+                -item.candidates[current].confidence,
+            ):
+                best[c.store_id] = j
+        options.extend((i, j) for j in best.values() if (i, j) not in options)
+    stores = sorted({items[i].candidates[j].store_id for i, j in options})
+    return Layout(items, options, stores)
+
+
+@dataclass
+class Row:
+    coefficients: dict[int, float]
+    lower: float
+    upper: float
+
+
+def structural_rows(lay: Layout, limits: Limits) -> list[Row]:
+    rows = []
+    by_item: dict[int, list[int]] = defaultdict(list)
+    by_item_store: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for col, (i, j) in enumerate(lay.options):
+        by_item[i].append(col)
+        by_item_store[(i, lay.items[i].candidates[j].store_id)].append(col)
+    for i in range(len(lay.items)):
+        rows.append(Row({**dict.fromkeys(by_item[i], 1.0), lay.u(i): 1.0}, 1.0, 1.0))
+    store_col = {s: lay.y(k) for k, s in enumerate(lay.stores)}
+    for (_, store), cols in by_item_store.items():
+        rows.append(Row({**dict.fromkeys(cols, 1.0), store_col[store]: -1.0}, -highspy.kHighsInf, 0.0))
+    if limits.max_stores is not None:
+        counted = {store_col[s]: 1.0 for s in lay.stores if s not in limits.preferred_stores}
+        if counted:
+            rows.append(Row(counted, -highspy.kHighsInf, float(limits.max_stores)))
+    return rows
+
+
+def solve(
+    lay: Layout,
+    objective: np.ndarray,
+    rows: list[Row],
+    fixed: dict[int, tuple[float, float]],
+    start: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Minimise `objective` over the layout's binaries subject to `rows`; None when infeasible.
+
+    `start` is a feasible solution to begin from: a good first incumbent lets branch and bound
+    prune early."""
+    # the public highspy.Highs enables callbacks in its constructor, which prints the HiGHS banner to
+    # stdout before any option can be set (HiGHS issue 2749); the core class does not
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    n = lay.n_cols
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = objective.astype(float)
+    lower, upper = np.zeros(n), np.ones(n)
+    for col, (lo, hi) in fixed.items():
+        lower[col], upper[col] = lo, hi
+    lp.col_lower_, lp.col_upper_ = lower, upper
+    lp.row_lower_ = np.array([r.lower for r in rows], dtype=float)
+    lp.row_upper_ = np.array([r.upper for r in rows], dtype=float)
+    starts, indices, values = [0], [], []
+    for r in rows:
+        indices.extend(r.coefficients.keys())
+        values.extend(r.coefficients.values())
+        starts.append(len(indices))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(values, dtype=float)
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = len(rows)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h.passModel(lp)
+    if start is not None:
+        initial = highspy.HighsSolution()
+        initial.col_value = list(map(float, start))
+        initial.value_valid = True
+        h.setSolution(initial)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.round(np.array(h.getSolution().col_value))
