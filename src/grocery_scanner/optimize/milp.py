@@ -97,12 +97,8 @@ def solve(
     objective: np.ndarray,
     rows: list[Row],
     fixed: dict[int, tuple[float, float]],
-    start: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Minimise `objective` over the layout's binaries subject to `rows`; None when infeasible.
-
-    `start` is a feasible solution to begin from: a good first incumbent lets branch and bound
-    prune early."""
+    """Minimise `objective` over the layout's binaries subject to `rows`; None when infeasible."""
     # the public highspy.Highs enables callbacks in its constructor, which prints the HiGHS banner to
     # stdout before any option can be set (HiGHS issue 2749); the core class does not
     h = _Highs()
@@ -133,11 +129,6 @@ def solve(
     lp.a_matrix_.num_row_ = len(rows)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h.passModel(lp)
-    if start is not None:
-        initial = highspy.HighsSolution()
-        initial.col_value = list(map(float, start))
-        initial.value_valid = True
-        h.setSolution(initial)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None

@@ -75,48 +75,8 @@ class _Model:
     def visits_row(self, at_most: int) -> Row:
         return Row({self.lay.y(s): 1.0 for s, v in enumerate(self.visits) if v}, 0.0, float(at_most))
 
-    def run(
-        self, objective: np.ndarray, extra: list[Row] | None = None, start: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        return solve(self.lay, objective, self.rows + (extra or []), self.fixed, start)
-
-    def greedy_start(self) -> np.ndarray | None:
-        """A feasible first solution: each item's cheapest store, then drop the store whose loss
-        costs least until the store limit holds. None when pins make it awkward."""
-        lay = self.lay
-        if any(item.pinned for item in lay.items):
-            return None
-        cheapest: dict[tuple[int, str], tuple[float, int]] = {}
-        for col, (i, j) in enumerate(lay.options):
-            key = (i, lay.items[i].candidates[j].store_id)
-            if key not in cheapest or self.cost[col] < cheapest[key][0]:
-                cheapest[key] = (self.cost[col], col)
-
-        def assign(stores: set[str]) -> tuple[float, list[int]]:
-            total, cols = 0.0, []
-            for i in range(len(lay.items)):
-                found = [cheapest[(i, s)] for s in stores if (i, s) in cheapest]
-                if found:
-                    cost, col = min(found)
-                    total, cols = total + cost, [*cols, col]
-                else:
-                    total += self.unbought_penalty
-            return total, cols
-
-        stores = set(lay.stores)
-        limit = self.limits.max_stores
-        while limit is not None and len(stores - self.limits.preferred_stores) > limit:
-            droppable = stores - self.limits.preferred_stores
-            stores -= {min(droppable, key=lambda s: assign(stores - {s})[0])}
-        _, cols = assign(stores)
-        start = np.zeros(lay.n_cols)
-        start[cols] = 1.0
-        bought = {lay.options[col][0] for col in cols}
-        for i in range(len(lay.items)):
-            start[lay.u(i)] = 0.0 if i in bought else 1.0
-        for s, store in enumerate(lay.stores):
-            start[lay.y(s)] = 1.0 if store in stores else 0.0
-        return start
+    def run(self, objective: np.ndarray, extra: list[Row] | None = None) -> np.ndarray | None:
+        return solve(self.lay, objective, self.rows + (extra or []), self.fixed)
 
     def solution(self, values: np.ndarray) -> Solution:
         lay = self.lay
@@ -130,27 +90,26 @@ class _Model:
         return Solution(chosen=chosen, unbought=unbought, total=total, stores=stores, notes=list(self.notes))
 
     def unbought_count(self, values: np.ndarray) -> int:
-        return int(round(sum(values[self.lay.u(i)] for i in range(len(self.lay.items)))))
+        return round(sum(values[self.lay.u(i)] for i in range(len(self.lay.items))))
 
 
 def _solve_strategy(model: _Model, extra: list[Row]) -> np.ndarray | None:
     limits = model.limits
     cheapest = model.vector(model.cost, model.unbought_penalty)
-    start = None if extra else model.greedy_start()
     if limits.strategy is Strategy.CHEAPEST:
-        return model.run(cheapest, extra, start)
+        return model.run(cheapest, extra)
     if limits.strategy is Strategy.BALANCED:
         visit = float(limits.visit_cost * CENTS)
-        return model.run(model.vector(model.cost, model.unbought_penalty, model.visits * visit), extra, start)
+        return model.run(model.vector(model.cost, model.unbought_penalty, model.visits * visit), extra)
     if limits.strategy is Strategy.FEWEST_STORES:
-        first = model.run(model.vector(u=len(model.lay.stores) + 1.0, y=model.visits), extra, start)
+        first = model.run(model.vector(u=len(model.lay.stores) + 1.0, y=model.visits), extra)
         if first is None:
             return None
-        visits = int(round(float(np.dot(first[model.lay.y(0) : model.lay.y(0) + len(model.visits)], model.visits))))
+        visits = round(float(np.dot(first[model.lay.y(0) : model.lay.y(0) + len(model.visits)], model.visits)))
         bound = [model.unbought_row(model.unbought_count(first)), model.visits_row(visits)]
-        return model.run(cheapest, extra + bound, first)
+        return model.run(cheapest, extra + bound)
     # quality: the cheapest cost first, then the best confidence within the slack
-    first = model.run(cheapest, extra, start)
+    first = model.run(cheapest, extra)
     if first is None:
         return None
     cheapest_cents = float(np.dot(first[: model.lay.n_x], model.cost))
@@ -164,7 +123,7 @@ def _solve_strategy(model: _Model, extra: list[Row]) -> np.ndarray | None:
     )
     tie_break = model.cost / (float(model.cost.sum()) + 1.0)  # among equal quality, the cheaper
     bound = [model.unbought_row(model.unbought_count(first)), model.cost_row(cap)]
-    return model.run(model.vector(-quality + tie_break), extra + bound, first)
+    return model.run(model.vector(-quality + tie_break), extra + bound)
 
 
 def optimise(items: list[Item], limits: Limits) -> Solution:
