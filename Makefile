@@ -4,10 +4,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= $(abspath ../shared)
+# Use the NLTK tagger shipped beside the project when there is one (offline machines, CI).
+ifneq ($(wildcard $(SHARED)/nltk_data/taggers),)
 export NLTK_DATA ?= $(SHARED)/nltk_data
+endif
 export GROCERY_FIXTURES_DIR ?= $(SHARED)/fixtures
+EXAMPLES := $(wildcard examples/*.txt examples/*.json examples/*.html)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test bench clean nltk-tagger
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,21 +19,30 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	@$(MAKE) --no-print-directory nltk-tagger
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory nltk-tagger
 	touch $@ $(VENV)/.installed
 
+# The part-of-speech tagger the ingredient parser needs: found, downloaded, or (offline) the
+# parser falls back to a simpler tagger and says so.
+nltk-tagger:
+	@$(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')" 2>/dev/null \
+	  || $(BIN)/python -m nltk.downloader -q averaged_perceptron_tagger_eng 2>/dev/null \
+	  || echo "note: NLTK tagger not available offline; ingredient parsing will use its fallback tagger"
+
 demo: $(VENV)/.installed
-	$(BIN)/grocery-scanner search "chicken breast" "2% milk" "all-purpose flour"
+	$(BIN)/grocery-scanner plan $(EXAMPLES) --max-stores 2
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/search.py
+	for b in search parsing matching optimizer workflow; do $(BIN)/python bench/$$b.py | tail -1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

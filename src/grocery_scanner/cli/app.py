@@ -28,6 +28,20 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class StrategyName(StrEnum):
+    cheapest = "cheapest"
+    fewest_stores = "fewest-stores"
+    balanced = "balanced"
+    quality = "quality"
+
+
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
 StoreSetOpt = Annotated[str | None, typer.Option("--store-set", help="demo, canada or a YAML file.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f")]
@@ -121,9 +135,10 @@ def parse(
 ) -> None:
     """Print the ingredients parsed from recipes and shopping lists."""
     from grocery_scanner.cli.reports import print_recipes
+    from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.workflow.stages import read_ingredients
 
-    result = asyncio.run(read_ingredients(inputs, _line_parser(), servings))
+    result = asyncio.run(read_ingredients(inputs, _line_parser(), Matcher(), servings))
     print_recipes(result.recipes, console, output is OutputFormat.json)
     _print_problems(result.problems)
 
@@ -151,7 +166,7 @@ def match(
     matcher = Matcher(MatchRules.load(rules))
 
     async def run():
-        ingredients = await read_ingredients(inputs, _line_parser(), servings)
+        ingredients = await read_ingredients(inputs, _line_parser(), matcher, servings)
         queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
         async with (
             open_stores(settings, store_set or settings.store_set, store) as profiles,
@@ -171,6 +186,150 @@ def match(
         for result in results:
             if result.error:
                 err_console.print(f"[yellow]warning:[/yellow] {result.query!r} at {result.error}", highlight=False)
+
+
+@app.command()
+def plan(
+    inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
+    store_set: StoreSetOpt = None,
+    stores: Annotated[str | None, typer.Option("--stores", help="Comma-separated store ids; default: all.")] = None,
+    strategy: Annotated[StrategyName, typer.Option("--strategy")] = StrategyName.cheapest,
+    max_stores: Annotated[int | None, typer.Option("--max-stores", help="Visit at most N stores.")] = None,
+    budget: Annotated[str | None, typer.Option("--budget", help="Spend at most this many dollars.")] = None,
+    servings: ServingsOpt = None,
+    rules: RulesOpt = None,
+    output: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.table,
+    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+) -> None:
+    """Plan what to buy where: parse, search every store, match, optimise, report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    from grocery_scanner.cli import plan_report
+    from grocery_scanner.optimize.problem import OptimizerInputError, Strategy, parse_budget
+    from grocery_scanner.storage.database import open_database
+    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+    if max_stores is not None and max_stores < 1:
+        raise OptimizerInputError(f"--max-stores: must be at least 1, got {max_stores}")
+    settings = Settings()
+    request = PlanRequest(
+        inputs=inputs,
+        store_set=store_set or settings.store_set,
+        store_ids=[s.strip() for s in stores.split(",") if s.strip()] if stores else None,
+        strategy=Strategy(strategy.value),
+        max_stores=max_stores,
+        budget=parse_budget(budget),
+        servings=servings,
+        rules_file=rules,
+    )
+    if output_path is not None and output_path.is_dir():
+        raise UserInputError(f"--output {output_path}: is a directory")
+    from grocery_scanner.stores.profiles import load_store_set
+
+    load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work
+    parser = _line_parser()
+
+    async def run():
+        with Bar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("searching stores", total=None)
+
+            def on_progress(event) -> None:
+                if event.stage == "search":
+                    bar.update(task, completed=event.done, total=event.total, description=f"searching: {event.detail}")
+                else:
+                    bar.update(task, description=f"{event.stage}: {event.detail}")
+
+            async with open_database(settings) as db:
+                return await run_plan(request, settings, db, on_progress, parser)
+
+    result = asyncio.run(run())
+    _print_problems(result.problems)
+    if output is PlanFormat.table:
+        if output_path is not None:
+            with output_path.open("w", encoding="utf-8") as handle:
+                plan_report.render_table(result.plan, Console(file=handle, width=140))
+        else:
+            plan_report.render_table(result.plan, console)
+    else:
+        text = {
+            PlanFormat.json: plan_report.render_json,
+            PlanFormat.markdown: plan_report.render_markdown,
+            PlanFormat.csv: plan_report.render_csv,
+        }[output](result.plan)
+        if output_path is not None:
+            output_path.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    if output_path is not None:
+        err_console.print(f"plan written to {output_path}")
+    if not result.plan.stores:
+        err_console.print("[red]error:[/red] no plan could be made: nothing matched a store product")
+        raise typer.Exit(1)
+
+
+@app.command()
+def history(
+    query: Annotated[str, typer.Argument(help='Words in the product name, e.g. "2% milk".')],
+    limit: Annotated[int, typer.Option(min=1, max=5000)] = 100,
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """Print the recorded price history of the products matching QUERY."""
+    import json
+
+    from rich.table import Table
+
+    from grocery_scanner.storage.database import open_database
+    from grocery_scanner.storage.repository import price_history
+
+    settings = Settings()
+
+    async def run():
+        async with open_database(settings) as db, db.session() as session:
+            return await price_history(session, query, limit)
+
+    rows = asyncio.run(run())
+    if output is OutputFormat.json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        **r.__dict__,
+                        "observed_at": r.observed_at.isoformat(),
+                        "price": str(r.price) if r.price is not None else None,
+                        "regular_price": str(r.regular_price) if r.regular_price is not None else None,
+                        "unit_price": str(r.unit_price) if r.unit_price is not None else None,
+                    }
+                    for r in rows
+                ]
+            )
+        )
+        return
+    if not rows:
+        err_console.print(f"no recorded prices for {query!r} yet: run a search or a plan first")
+        return
+    table = Table(title=f"Price history: {query}")
+    for column in ("Store", "Product", "Brand", "Size", "Seen", "Price", "Regular", "Unit price"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.store_id,
+            r.product,
+            r.brand or "",
+            r.size or "",
+            r.observed_at.strftime("%Y-%m-%d %H:%M"),
+            f"${r.price}" if r.price is not None else "-",
+            f"${r.regular_price}" if r.regular_price else "",
+            f"${r.unit_price}/{r.unit}" if r.unit_price is not None else "",
+        )
+    console.print(table)
 
 
 @simulator_app.command("serve")

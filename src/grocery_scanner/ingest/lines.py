@@ -8,11 +8,12 @@ from typing import Any
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.tagger import use_tagger
 from grocery_scanner.ingest.units import PACKAGE_UNITS, to_base
-from grocery_scanner.models import Ingredient, Quantity, SourceRef
+from grocery_scanner.models import Ingredient, Quantity, SourceRef, Unit
 
 PANTRY_PHRASES = ("to taste", "optional", "as needed", "if desired", "if needed", "for greasing")
 NEVER_BOUGHT = {"water", "ice", "ice cube", "ice water", "hot water", "cold water", "boiling water"}
 SEASONINGS = {"salt", "pepper", "black pepper", "salt and pepper", "kosher salt", "sea salt"}
+_DOZEN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(?:a\s+)?dozen\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)](?!\d)|\[\s?[xX ]?\])\s*")
 
 
@@ -86,7 +87,10 @@ class LineParser:
             quantity, packages, warning = to_base(total.magnitude, total.units, name)
             return quantity, packages, first.text, [warning] if warning else [], first.confidence
         count = first.quantity_max if getattr(first, "RANGE", False) else first.quantity
-        if isinstance(count, str):  # "a few", "some": the parser keeps non-numeric amounts as text
+        if isinstance(count, str):  # "1 dozen", "a few": the parser keeps these amounts as text
+            if dozen := _DOZEN.match(count):
+                eggs = Quantity(amount=12 * float(dozen.group(1) or 1), unit=Unit.EA)
+                return eggs, False, first.text, [], first.confidence
             return None, False, first.text, [f"amount '{first.text}' is not a number"], first.confidence
         per_item = next((a for a in amounts[1:] if getattr(a, "SINGULAR", False)), None)
         unit_text = str(first.unit).lower().rstrip("s")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from grocery_scanner.ingest.lines import LineError, LineParser
 from grocery_scanner.ingest.readers import RawRecipe
 from grocery_scanner.ingest.units import convert
@@ -49,17 +51,19 @@ def _add(total: Quantity | None, extra: Quantity | None, name: str) -> tuple[Qua
     return total, f"cannot add {extra} to {total} of {name}: kept {total}"
 
 
-def shopping_needs(recipes: list[Recipe]) -> list[Need]:
-    """The same ingredient from several recipes, summed ("2 cups flour" + "500 g flour")."""
+def shopping_needs(recipes: list[Recipe], key: Callable[[str], str] = ingredient_key) -> list[Need]:
+    """The same ingredient from several recipes, summed ("2 cups flour" + "500 g flour").
+
+    `key` decides what counts as the same ingredient; the matcher's key also folds synonyms
+    ("granulated sugar" and "white sugar") and preparation words ("ripe bananas")."""
     needs: dict[str, Need] = {}
     for recipe in recipes:
         for ingredient in recipe.ingredients:
-            _merge(needs, ingredient)
+            _merge(needs, ingredient, key(ingredient.name))
     return list(needs.values())
 
 
-def _merge(needs: dict[str, Need], ingredient: Ingredient) -> None:
-    key = ingredient_key(ingredient.name)
+def _merge(needs: dict[str, Need], ingredient: Ingredient, key: str) -> None:
     need = needs.get(key)
     if need is None:
         needs[key] = Need(

@@ -8,6 +8,8 @@ lexicon and suffix rules), and say so once.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from collections.abc import Callable
 from functools import cache
@@ -63,13 +65,20 @@ def perceptron_available() -> bool:
 
 @cache
 def _original_pos_tag() -> Callable[[list[str]], list[tuple[str, str]]]:
-    import ingredient_parser._common as common
+    if perceptron_available():
+        from ingredient_parser.en import preprocess
+    else:
+        # the package tries to download the tagger when it is imported; offline that prints a
+        # download error to stdout. Skip the attempt (the caller warns once instead).
+        import nltk.downloader
 
-    if not perceptron_available():
-        # the package downloads the data at import time; offline that only prints an error
-        common.download_nltk_resources = lambda: None  # type: ignore[assignment]
-    from ingredient_parser.en import preprocess
-
+        real_download = nltk.downloader.download
+        nltk.downloader.download = lambda *args, **kwargs: False  # type: ignore[assignment]
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                from ingredient_parser.en import preprocess
+        finally:
+            nltk.downloader.download = real_download  # type: ignore[assignment]
     return preprocess.pos_tag
 
 

@@ -174,7 +174,22 @@ ITEMS_PER_BUNCH: dict[str, float] = {"green onion": 8, "celery": 8, "radish": 10
 # units that count parts of an item, in grams
 PART_WEIGHT_G: dict[str, float] = {"clove": 5, "stalk": 50, "rib": 50, "sprig": 1, "leaf": 0.5, "slice": 25}
 # units that count whole packages of any size
-PACKAGE_UNITS = {"can", "tin", "jar", "package", "packet", "pkg", "bottle", "box", "bag", "carton", "container", "pack"}
+PACKAGE_UNITS = {
+    "can",
+    "tin",
+    "jar",
+    "package",
+    "packet",
+    "pkg",
+    "bottle",
+    "box",
+    "bag",
+    "carton",
+    "container",
+    "pack",
+    "block",
+    "tub",
+}
 # units that count whole items
 ITEM_UNITS = {
     "",
@@ -213,17 +228,17 @@ def to_base(amount: Fraction | float, unit: Any, name: str) -> tuple[Quantity | 
     if value <= 0:
         return None, False, f"amount {value:g} is not positive"
     unit_text = str(unit).strip().lower() if unit is not None else ""
-    if isinstance(unit, pint.Unit):
-        ureg = registry()
-        q = ureg.Quantity(value, str(unit))
+    singular = unit_text.rstrip("s") if unit_text not in ("", "ea") else unit_text
+    if singular.endswith("che"):  # pinches, bunches
+        singular = singular[:-2]
+    # kitchen words first: pint also knows "bag" (94 lb of cement) and would believe it
+    kitchen = FIXED_UNITS_G.keys() | FIXED_UNITS_ML.keys() | PART_WEIGHT_G.keys() | PACKAGE_UNITS | ITEM_UNITS
+    if isinstance(unit, pint.Unit) and singular not in kitchen:
+        q = registry().Quantity(value, str(unit))
         if q.check("[mass]"):
             return Quantity(amount=round(q.to("gram").magnitude, 3), unit=Unit.G), False, None
         if q.check("[volume]"):
             return Quantity(amount=round(q.to("milliliter").magnitude, 3), unit=Unit.ML), False, None
-        unit_text = str(unit)
-    singular = unit_text.rstrip("s") if unit_text not in ("", "ea") else unit_text
-    if singular.endswith("che"):  # pinches, bunches
-        singular = singular[:-2]
     if singular in FIXED_UNITS_G:
         return Quantity(amount=value * FIXED_UNITS_G[singular], unit=Unit.G), False, None
     if singular in FIXED_UNITS_ML:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grocery_scanner.matching.packs import plan_packs
-from grocery_scanner.matching.rules import NEUTRAL_WORDS, MatchRules
+from grocery_scanner.matching.rules import FORM_WORDS, NEUTRAL_WORDS, PREPARATION_WORDS, MatchRules
 from grocery_scanner.matching.score import THRESHOLD, Target, score
 from grocery_scanner.models import Need, Offer
 from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
@@ -16,6 +16,11 @@ CONFIDENCE_BAND = 0.08
 class Matcher:
     def __init__(self, rules: MatchRules | None = None) -> None:
         self.rules = rules or MatchRules.load()
+
+    def need_key(self, name: str) -> str:
+        """What makes two ingredient names the same thing to buy."""
+        tokens = self.rules.canonical(name).split()
+        return " ".join([t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens)
 
     def query(self, need: Need) -> str:
         """What to type into a store's search box for this need (words that name the product)."""

@@ -124,7 +124,7 @@ class MatchRules:
                 raise UserInputError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
             for group in data.equivalent:
                 canonical = normalise(group[0])
-                for name in group[1:]:
+                for name in group:  # the canonical name too, so a longer name wins over its tail
                     rules.synonyms[normalise(name)] = canonical
             rules.never_brands |= {b.lower() for b in data.never_brands}
             rules.prefer_brands |= {b.lower() for b in data.prefer_brands}

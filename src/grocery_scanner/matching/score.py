@@ -25,6 +25,8 @@ from grocery_scanner.models import Need, Product, Unit
 THRESHOLD = 0.6
 SIZE_WORDS = {"g", "kg", "ml", "l", "un", "lb", "oz", "ea", "x", "pk"}
 _NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?$")
+# form words the parser may move from the name into the preparation ("freshly ground black pepper")
+PRODUCT_FORMS_IN_LINE = {"ground", "dried", "frozen", "smoked"}
 FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crushed", "inch", "knob"}
 
 
@@ -47,6 +49,7 @@ class Target:
         said = set(" ".join(need.lines).lower().replace(",", " ").split())
         if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
             implied.add("ground")
+        implied |= said & PRODUCT_FORMS_IN_LINE
         head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
         allowed = frozenset().union(*(ALLOWED_FORMS.get(w, frozenset()) for w in tokens))
         return cls(

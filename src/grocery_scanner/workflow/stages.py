@@ -39,14 +39,16 @@ class Ingredients:
     problems: list[str] = field(default_factory=list)
 
 
-async def read_ingredients(inputs: list[str], parser: LineParser, servings: float | None = None) -> Ingredients:
+async def read_ingredients(
+    inputs: list[str], parser: LineParser, matcher: Matcher, servings: float | None = None
+) -> Ingredients:
     """Stage 1: every input to recipes and summed needs. An unreadable input stops the run."""
     if not inputs:
         raise UserInputError("no input given: name one or more recipe files, URLs or lists")
     raws = [raw for item in inputs for raw in await read_input(item)]
     recipes = [parse_recipe(raw, parser, servings) for raw in raws]
     problems = [p for r in recipes for p in r.problems]
-    needs = shopping_needs(recipes)
+    needs = shopping_needs(recipes, matcher.need_key)
     if not needs:
         raise UserInputError("no ingredient could be read from the inputs:\n  " + "\n  ".join(problems))
     return Ingredients(recipes, needs, problems)

@@ -1,0 +1,100 @@
+"""Open the database (SQLite file by default, PostgreSQL by URL) and bring its schema up to date."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return f"sqlite+aiosqlite:///{settings.data_dir / 'grocery.sqlite'}"
+
+
+def _check_sqlite_path(url: str) -> None:
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(file).close()
+    except (OSError, sqlite3.Error) as exc:
+        raise UserInputError(f"database {file} cannot be opened for writing: {exc}") from None
+
+
+def _upgrade(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str) -> Database:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise UserInputError("database_url is not a valid database URL") from None
+        if parsed.get_backend_name() == "sqlite":
+            _check_sqlite_path(url)
+        engine = create_async_engine(url, pool_pre_ping=True)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade)
+        except (OperationalError, OSError) as exc:
+            await engine.dispose()
+            where = parsed.render_as_string(hide_password=True)
+            raise UserInputError(f"cannot open database {where}: {getattr(exc, 'orig', exc)}") from None
+        except SQLAlchemyError:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    db = await Database.open(database_url(settings))
+    try:
+        yield db
+    finally:
+        await db.close()

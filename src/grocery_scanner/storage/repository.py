@@ -1,0 +1,155 @@
+"""Reads and writes for the workflow: stores, products, price observations, runs and plans."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grocery_scanner.models import Offer, utcnow
+from grocery_scanner.models.plan import Plan
+from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, StoreRow
+from grocery_scanner.stores.profiles import StoreProfile
+from grocery_scanner.text import words
+
+
+def cents(value: Decimal | None) -> int | None:
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def dollars(value: int | None) -> Decimal | None:
+    return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+async def save_stores(session: AsyncSession, profiles: list[StoreProfile]) -> None:
+    existing = {s.id: s for s in (await session.scalars(select(StoreRow))).all()}
+    for p in profiles:
+        row = existing.get(p.id)
+        if row is None:
+            session.add(StoreRow(id=p.id, name=p.name, connector=p.connector, base_url=p.base_url))
+        else:
+            row.name, row.connector, row.base_url = p.name, p.connector, p.base_url
+
+
+async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | None) -> int:
+    """Record every observation; products are created on first sight. Returns rows written."""
+    if not offers:
+        return 0
+    by_store: dict[str, set[str]] = {}
+    for offer in offers:
+        by_store.setdefault(offer.product.store_id, set()).add(offer.product.sku)
+    ids: dict[tuple[str, str], int] = {}
+    for store_id, skus in by_store.items():
+        rows = await session.execute(
+            select(ProductRow.id, ProductRow.sku).where(and_(ProductRow.store_id == store_id, ProductRow.sku.in_(skus)))
+        )
+        ids.update({(store_id, sku): pid for pid, sku in rows})
+    new_products = {}
+    for offer in offers:
+        p = offer.product
+        if (p.store_id, p.sku) not in ids and (p.store_id, p.sku) not in new_products:
+            total = p.size.total if p.size else None
+            new_products[(p.store_id, p.sku)] = ProductRow(
+                store_id=p.store_id,
+                sku=p.sku,
+                name=p.name,
+                brand=p.brand,
+                size_text=p.size_text or (str(p.size) if p.size else None),
+                size_amount=total.amount if total else None,
+                size_unit=total.unit.value if total else None,
+                department=p.department,
+            )
+    session.add_all(new_products.values())
+    await session.flush()
+    ids.update({key: row.id for key, row in new_products.items()})
+    session.add_all(
+        OfferRow(
+            product_id=ids[(o.product.store_id, o.product.sku)],
+            run_id=run_id,
+            observed_at=o.observed_at,
+            price_cents=cents(o.price),
+            regular_price_cents=cents(o.regular_price),
+            member_price_cents=cents(o.member_price),
+            multi_buy_quantity=o.multi_buy.quantity if o.multi_buy else None,
+            multi_buy_total_cents=cents(o.multi_buy.total) if o.multi_buy else None,
+            sold_by=o.sold_by.value,
+            unit_price_cents=cents(o.unit_price),
+            unit=o.unit,
+            in_stock=o.in_stock,
+            source_format=o.source_format,
+            collection_method=o.collection_method,
+            confidence=o.confidence,
+        )
+        for o in offers
+    )
+    return len(offers)
+
+
+async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
+    run_id = str(uuid.uuid4())
+    session.add(RunRow(id=run_id, kind=kind, status="running", started_at=utcnow(), request=request))
+    return run_id
+
+
+async def finish_run(
+    session: AsyncSession, run_id: str, status: str, stats: dict[str, Any] | None = None, error: str | None = None
+) -> None:
+    run = await session.get(RunRow, run_id)
+    if run is not None:
+        run.status, run.finished_at, run.stats, run.error = status, utcnow(), stats, error
+
+
+async def save_plan(session: AsyncSession, run_id: str, plan: Plan) -> None:
+    session.add(
+        PlanRow(
+            run_id=run_id,
+            created_at=utcnow(),
+            strategy=plan.strategy,
+            total_cents=cents(plan.total) or 0,
+            document=plan.model_dump(mode="json"),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    store_id: str
+    product: str
+    brand: str | None
+    size: str | None
+    observed_at: datetime
+    price: Decimal | None
+    regular_price: Decimal | None
+    unit_price: Decimal | None
+    unit: str | None
+    in_stock: bool
+
+
+async def price_history(session: AsyncSession, query: str, limit: int = 200) -> list[HistoryRow]:
+    """Observations of products whose name contains every word of `query`, newest first."""
+    terms = words(query)
+    statement = select(ProductRow, OfferRow).join(OfferRow, OfferRow.product_id == ProductRow.id)
+    for term in terms:
+        statement = statement.where(ProductRow.name.ilike(f"%{term}%"))
+    statement = statement.order_by(ProductRow.name, ProductRow.store_id, OfferRow.observed_at.desc()).limit(limit)
+    result = await session.execute(statement)
+    return [
+        HistoryRow(
+            store_id=product.store_id,
+            product=product.name,
+            brand=product.brand,
+            size=product.size_text,
+            observed_at=offer.observed_at,
+            price=dollars(offer.price_cents),
+            regular_price=dollars(offer.regular_price_cents),
+            unit_price=dollars(offer.unit_price_cents),
+            unit=offer.unit,
+            in_stock=offer.in_stock,
+        )
+        for product, offer in result.all()
+    ]

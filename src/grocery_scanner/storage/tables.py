@@ -1,0 +1,85 @@
+"""The tables. Money is stored as integer cents: exact on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoreRow(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    connector: Mapped[str] = mapped_column(String(64))
+    base_url: Mapped[str] = mapped_column(String(500))
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("store_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    sku: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500), index=True)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    size_text: Mapped[str | None] = mapped_column(String(200))
+    size_amount: Mapped[float | None] = mapped_column(Float)
+    size_unit: Mapped[str | None] = mapped_column(String(8))
+    department: Mapped[str | None] = mapped_column(String(200))
+
+
+class OfferRow(Base):
+    """One price observation: the price history is every row of this table."""
+
+    __tablename__ = "offers"
+    __table_args__ = (Index("ix_offers_product_time", "product_id", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("workflow_runs.id"))
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    regular_price_cents: Mapped[int | None] = mapped_column(Integer)
+    member_price_cents: Mapped[int | None] = mapped_column(Integer)
+    multi_buy_quantity: Mapped[int | None] = mapped_column(Integer)
+    multi_buy_total_cents: Mapped[int | None] = mapped_column(Integer)
+    sold_by: Mapped[str] = mapped_column(String(16))
+    unit_price_cents: Mapped[int | None] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(8))
+    in_stock: Mapped[bool] = mapped_column(Boolean)
+    source_format: Mapped[str] = mapped_column(String(64))
+    collection_method: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class RunRow(Base):
+    __tablename__ = "workflow_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("workflow_runs.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    strategy: Mapped[str] = mapped_column(String(32))
+    total_cents: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)

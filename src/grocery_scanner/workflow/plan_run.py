@@ -1,0 +1,154 @@
+"""The main job: recipes in, a shopping plan out, every price seen stored on the way.
+
+Stages run in order (read -> search -> record offers -> match -> optimise -> record plan), each
+consuming only the previous stage's output. The run is recorded first and marked succeeded or
+failed at the end; each stage writes in its own transaction, so a failed run leaves the database
+consistent: whatever was observed stays recorded, nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from grocery_scanner.errors import GroceryError
+from grocery_scanner.ingest.lines import LineParser
+from grocery_scanner.matching.matcher import Matcher
+from grocery_scanner.matching.rules import MatchRules
+from grocery_scanner.models import Recipe
+from grocery_scanner.models.match import NeedMatch
+from grocery_scanner.models.plan import Plan
+from grocery_scanner.optimize.planner import make_plan
+from grocery_scanner.optimize.problem import Limits, Strategy
+from grocery_scanner.settings import Settings
+from grocery_scanner.storage import repository
+from grocery_scanner.storage.database import Database
+from grocery_scanner.stores.client import StoreClient
+from grocery_scanner.stores.session import open_stores
+from grocery_scanner.workflow.stages import Progress, ProgressCallback, match_needs, read_ingredients, search_offers
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    inputs: list[str]
+    store_set: str = "demo"
+    store_ids: list[str] | None = None
+    strategy: Strategy = Strategy.CHEAPEST
+    max_stores: int | None = None
+    budget: Decimal | None = None
+    servings: float | None = None
+    rules_file: Path | None = None
+    timeout_s: float = 300.0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "store_set": self.store_set,
+            "stores": self.store_ids,
+            "strategy": self.strategy.value,
+            "max_stores": self.max_stores,
+            "budget": str(self.budget) if self.budget is not None else None,
+            "servings": self.servings,
+        }
+
+
+@dataclass
+class PlanResult:
+    run_id: str
+    plan: Plan
+    recipes: list[Recipe]
+    matches: list[NeedMatch]
+    problems: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class RunTimeout(GroceryError):
+    pass
+
+
+async def run_plan(
+    request: PlanRequest,
+    settings: Settings,
+    db: Database,
+    progress: ProgressCallback | None = None,
+    parser: LineParser | None = None,
+) -> PlanResult:
+    async with db.session() as session:
+        run_id = await repository.start_run(session, "plan", request.describe())
+    stats: dict[str, Any] = {"timings_s": {}}
+    try:
+        async with asyncio.timeout(request.timeout_s):
+            result = await _stages(request, settings, db, run_id, stats, progress, parser)
+    except TimeoutError:
+        await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
+        raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
+    except BaseException as exc:
+        await _fail(db, run_id, stats, str(exc) or type(exc).__name__)
+        raise
+    async with db.session() as session:
+        await repository.save_plan(session, run_id, result.plan)
+        await repository.finish_run(session, run_id, "succeeded", stats)
+    return result
+
+
+async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str) -> None:
+    async with db.session() as session:
+        await repository.finish_run(session, run_id, "failed", stats, error)
+
+
+async def _stages(
+    request: PlanRequest,
+    settings: Settings,
+    db: Database,
+    run_id: str,
+    stats: dict[str, Any],
+    progress: ProgressCallback | None,
+    parser: LineParser | None,
+) -> PlanResult:
+    timings = stats["timings_s"]
+    started = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        timings[stage] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        if progress:
+            progress(Progress(stage, 1, 1, "done"))
+
+    rules = MatchRules.load(request.rules_file)
+    matcher = Matcher(rules)
+    ingredients = await read_ingredients(request.inputs, parser or LineParser(), matcher, request.servings)
+    lap("read")
+    queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
+    async with (
+        open_stores(settings, request.store_set, request.store_ids) as profiles,
+        StoreClient(settings.http_timeout_s, settings.max_pages) as client,
+    ):
+        offers = await search_offers(client, profiles, queries, progress)
+    lap("search")
+    results = [r for per_query in offers.values() for r in per_query]
+    async with db.session() as session:
+        await repository.save_stores(session, profiles)
+        # the same product seen by two queries is one observation
+        seen = {(o.product.store_id, o.product.sku): o for r in results for o in r.offers}
+        stats["offers_recorded"] = await repository.save_offers(session, list(seen.values()), run_id)
+    lap("record")
+    matches = match_needs(matcher, ingredients.needs, offers)
+    lap("match")
+    limits = Limits(strategy=request.strategy, max_stores=request.max_stores, budget=request.budget)
+    names = {p.id: p.name for p in profiles}
+    plan = make_plan(matches, limits, names, prefer_brands=rules.prefer_brands)
+    lap("optimise")
+    failed = [r for r in results if r.error]
+    plan.warnings.extend(f"{r.query!r} at {r.error}" for r in failed)
+    stats.update(
+        requests=sum(r.requests for r in results),
+        searches=len(results),
+        failed_searches=len(failed),
+        needs=len(ingredients.needs),
+    )
+    return PlanResult(run_id, plan, ingredients.recipes, matches, ingredients.problems, stats)

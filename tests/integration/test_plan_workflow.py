@@ -1,0 +1,190 @@
+"""The main job end to end over real HTTP against the simulator, with a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.models.match import MatchStatus
+from grocery_scanner.optimize.problem import Strategy
+from grocery_scanner.settings import Settings
+from grocery_scanner.storage.database import Database, database_url
+from grocery_scanner.storage.repository import price_history
+from grocery_scanner.storage.tables import OfferRow, PlanRow, RunRow
+from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+RECIPES = [str(EXAMPLES / "chicken-stir-fry.txt"), str(EXAMPLES / "pancakes.txt"), str(EXAMPLES / "recipes.json")]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", max_pages=1)
+
+
+@pytest.fixture
+async def db(settings: Settings):
+    database = await Database.open(database_url(settings))
+    yield database
+    await database.close()
+
+
+async def _plan(settings, db, line_parser, **kw):
+    return await run_plan(PlanRequest(inputs=kw.pop("inputs", RECIPES), **kw), settings, db, parser=line_parser)
+
+
+def _check_accounting(result) -> None:
+    plan = result.plan
+    for store in plan.stores:
+        assert store.total == sum(line.line_cost for line in store.lines)
+        for line in store.lines:
+            if line.multi_buy is None:
+                assert line.line_cost == line.price * line.packs
+    assert plan.total == sum(store.total for store in plan.stores)
+    # every need appears exactly once: bought, needs review, unavailable or pantry
+    accounted = (
+        [line.ingredient for line in plan.lines]
+        + [i.ingredient for i in plan.needs_review + plan.unavailable]
+        + plan.pantry
+    )
+    assert sorted(accounted) == sorted(m.need.name for m in result.matches)
+
+
+async def test_cheapest_plan_is_the_optimum_of_the_offers_seen(settings, db, line_parser) -> None:
+    result = await _plan(settings, db, line_parser)
+    _check_accounting(result)
+    bought = [m for m in result.matches if m.status is MatchStatus.MATCHED]
+    assert len(bought) >= 20
+    # with no store limit the optimum buys every need at its cheapest acceptable option
+    assert result.plan.total == sum(min(o.cost for o in m.options) for m in bought)
+    assert result.plan.savings is not None and result.plan.savings >= 0
+    assert len(result.plan.stores) >= 2  # each demo store is cheapest on something
+
+
+async def test_one_store_plan_is_the_best_single_store(settings, db, line_parser) -> None:
+    result = await _plan(settings, db, line_parser, max_stores=1)
+    _check_accounting(result)
+    bought = [m for m in result.matches if m.status is MatchStatus.MATCHED]
+    per_store = {}
+    for store in {o.store_id for m in bought for o in m.options}:
+        costs = [min((o.cost for o in m.options if o.store_id == store), default=None) for m in bought]
+        per_store[store] = (sum(c is None for c in costs), sum(c for c in costs if c is not None))
+    best = min(per_store.values())
+    assert len(result.plan.stores) == 1
+    assert (len([u for u in result.plan.unavailable if "limits" in u.reason]), result.plan.total) == best
+    assert result.plan.savings == Decimal(0)
+
+
+@pytest.mark.parametrize("strategy", [Strategy.FEWEST_STORES, Strategy.BALANCED, Strategy.QUALITY])
+async def test_other_strategies_make_consistent_plans(settings, db, line_parser, strategy) -> None:
+    result = await _plan(settings, db, line_parser, strategy=strategy, max_stores=2)
+    _check_accounting(result)
+    assert 1 <= len(result.plan.stores) <= 2
+
+
+async def test_prices_runs_and_plans_are_stored(settings, db, line_parser) -> None:
+    result = await _plan(settings, db, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")])
+    async with db.session() as session:
+        offers = await session.scalar(
+            select(func.count()).select_from(OfferRow).where(OfferRow.run_id == result.run_id)
+        )
+        run = await session.get(RunRow, result.run_id)
+        plans = await session.scalar(select(func.count()).select_from(PlanRow).where(PlanRow.run_id == result.run_id))
+        history = await price_history(session, "unsalted butter")
+    assert offers == result.stats["offers_recorded"] > 50
+    assert run is not None and run.status == "succeeded" and run.stats["requests"] > 0
+    assert plans == 1
+    assert history and all("Unsalted Butter" in h.product for h in history)
+    assert {h.store_id for h in history} == {"maple-market", "northern-basket", "harbour-foods", "prairie-pantry"}
+
+
+async def test_a_failed_run_is_recorded_and_leaves_the_database_consistent(settings, db, line_parser, tmp_path) -> None:
+    await _plan(settings, db, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")])
+    with pytest.raises(UserInputError, match="no such file"):
+        await _plan(settings, db, line_parser, inputs=[str(tmp_path / "missing.txt")])
+    with pytest.raises(UserInputError, match="unknown store set 'atlantis'"):
+        await _plan(settings, db, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")], store_set="atlantis")
+    async with db.session() as session:
+        runs = (await session.scalars(select(RunRow).order_by(RunRow.started_at))).all()
+        plans = await session.scalar(select(func.count()).select_from(PlanRow))
+    assert [r.status for r in runs] == ["succeeded", "failed", "failed"]
+    assert "no such file" in runs[1].error and runs[1].finished_at is not None
+    assert plans == 1
+
+
+async def test_unwritable_database_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(UserInputError, match="cannot be opened for writing"):
+        await Database.open(f"sqlite+aiosqlite:///{blocker / 'sub' / 'grocery.sqlite'}")
+
+
+@pytest.mark.skipif(not os.environ.get("GROCERY_TEST_POSTGRES_URL"), reason="GROCERY_TEST_POSTGRES_URL not set")
+async def test_postgresql_by_url(line_parser, tmp_path) -> None:
+    url = os.environ["GROCERY_TEST_POSTGRES_URL"]
+    settings = Settings(data_dir=tmp_path, database_url=url, max_pages=1)
+    database = await Database.open(url)
+    try:
+        result = await _plan(settings, database, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")])
+        async with database.session() as session:
+            run = await session.get(RunRow, result.run_id)
+            offers = await session.scalar(
+                select(func.count()).select_from(OfferRow).where(OfferRow.run_id == result.run_id)
+            )
+        assert run is not None and run.status == "succeeded" and offers == result.stats["offers_recorded"]
+    finally:
+        await database.close()
+
+
+def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GROCERY_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_cli_plan_writes_every_format(tmp_path: Path) -> None:
+    recipe = str(EXAMPLES / "spaghetti-bolognese.txt")
+    for fmt in ("json", "markdown", "csv", "table"):
+        out = tmp_path / f"plan.{fmt}"
+        done = _cli("plan", recipe, "--max-stores", "2", "--format", fmt, "--output", str(out), data_dir=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        text = out.read_text()
+        if fmt == "json":
+            plan = json.loads(text)
+            assert Decimal(plan["total"]) == sum(Decimal(s["total"]) for s in plan["stores"])
+        elif fmt == "csv":
+            assert text.splitlines()[0].startswith("store,ingredient,product")
+        else:
+            assert "spaghetti" in text.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "nope.txt"], "nope.txt: no such file"),
+        (["plan", "README.md", "--store-set", "atlantis"], "unknown store set 'atlantis'"),
+        (["plan", "README.md", "--budget", "lots"], "budget: 'lots' is not a number"),
+        (["plan", "README.md", "--max-stores", "0"], "--max-stores: must be at least 1"),
+    ],
+)
+def test_cli_plan_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
+    done = _cli(*args, data_dir=tmp_path)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_unwritable_database(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    done = _cli("plan", str(EXAMPLES / "pancakes.txt"), data_dir=blocker / "data")
+    assert done.returncode == 2 and "cannot be opened for writing" in done.stderr and "Traceback" not in done.stderr
