@@ -1,19 +1,15 @@
 """Relevance-ranked search over one store's catalog, the way store search boxes behave:
-every query word must appear (plural or singular), shorter closer names rank first."""
+every query word must appear (plural or singular, or a near spelling of a long word), and
+shorter, closer names rank first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from grocery_scanner.simulator.catalog import CatalogProduct
 from grocery_scanner.text import words
-
-
-def _close(term: str, vocabulary: frozenset[str]) -> bool:
-    """Store search boxes forgive a typo in a long word."""
-    return len(term) >= 5 and any(len(w) >= 5 and fuzz.ratio(term, w) >= 85 for w in vocabulary)
 
 
 @dataclass(frozen=True)
@@ -26,18 +22,26 @@ class _Indexed:
 class CatalogSearch:
     def __init__(self, products: tuple[CatalogProduct, ...]) -> None:
         self._items = [_Indexed(p, frozenset(words(p.search_text)), p.name.lower()) for p in products]
+        self._vocabulary = sorted({w for item in self._items for w in item.words if len(w) >= 5})
+
+    def _spellings(self, term: str) -> frozenset[str]:
+        """The term and, for a long word, the catalog's words within a typo of it."""
+        if len(term) < 5:
+            return frozenset({term})
+        close = process.extract(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=None)
+        return frozenset({term, *(word for word, _, _ in close)})
 
     def search(self, query: str) -> list[CatalogProduct]:
-        terms = set(words(query))
-        if not terms:
+        spellings = [self._spellings(t) for t in set(words(query))]
+        if not spellings:
             return []
         scored = []
         for item in self._items:
-            hits = sum(1 for t in terms if t in item.words or _close(t, item.words))
-            if hits == len(terms):
+            hits = sum(1 for options in spellings if options & item.words)
+            if hits == len(spellings):
                 scored.append((1.0, fuzz.ratio(query.lower(), item.name), item.product))
-            elif hits * 2 > len(terms):
-                scored.append((hits / len(terms), fuzz.ratio(query.lower(), item.name), item.product))
+            elif hits * 2 > len(spellings):
+                scored.append((hits / len(spellings), fuzz.ratio(query.lower(), item.name), item.product))
         if any(s[0] == 1.0 for s in scored):
             scored = [s for s in scored if s[0] == 1.0]
         scored.sort(key=lambda s: (-s[0], -s[1], s[2].key))

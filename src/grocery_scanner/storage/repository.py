@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grocery_scanner.models import Offer, utcnow
@@ -67,25 +67,29 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
     session.add_all(new_products.values())
     await session.flush()
     ids.update({key: row.id for key, row in new_products.items()})
-    session.add_all(
-        OfferRow(
-            product_id=ids[(o.product.store_id, o.product.sku)],
-            run_id=run_id,
-            observed_at=o.observed_at,
-            price_cents=cents(o.price),
-            regular_price_cents=cents(o.regular_price),
-            member_price_cents=cents(o.member_price),
-            multi_buy_quantity=o.multi_buy.quantity if o.multi_buy else None,
-            multi_buy_total_cents=cents(o.multi_buy.total) if o.multi_buy else None,
-            sold_by=o.sold_by.value,
-            unit_price_cents=cents(o.unit_price),
-            unit=o.unit,
-            in_stock=o.in_stock,
-            source_format=o.source_format,
-            collection_method=o.collection_method,
-            confidence=o.confidence,
-        )
-        for o in offers
+    # one executemany of plain rows: the ORM unit of work is ten times slower for thousands of rows
+    await session.execute(
+        insert(OfferRow),
+        [
+            dict(
+                product_id=ids[(o.product.store_id, o.product.sku)],
+                run_id=run_id,
+                observed_at=o.observed_at,
+                price_cents=cents(o.price),
+                regular_price_cents=cents(o.regular_price),
+                member_price_cents=cents(o.member_price),
+                multi_buy_quantity=o.multi_buy.quantity if o.multi_buy else None,
+                multi_buy_total_cents=cents(o.multi_buy.total) if o.multi_buy else None,
+                sold_by=o.sold_by.value,
+                unit_price_cents=cents(o.unit_price),
+                unit=o.unit,
+                in_stock=o.in_stock,
+                source_format=o.source_format,
+                collection_method=o.collection_method,
+                confidence=o.confidence,
+            )
+            for o in offers
+        ],
     )
     return len(offers)
 

@@ -1,6 +1,6 @@
 """Search stores over HTTP through their connectors, mapping every failure to its class.
 
-One httpx client is shared; each store's concurrency is bounded by its profile. Retries,
+One httpx client is shared; each store's concurrency and request rate are bounded by its profile. Retries,
 pacing and circuit breaking wrap `StoreClient.fetch_page` (the reliability layer), so this
 module only does one request and says exactly how it failed.
 """
@@ -26,6 +26,7 @@ from grocery_scanner.errors import (
     ServerError,
 )
 from grocery_scanner.models import Offer
+from grocery_scanner.reliability.pacing import Pacer
 from grocery_scanner.stores.base import ParsedPage, Skip
 from grocery_scanner.stores.profiles import StoreProfile
 from grocery_scanner.stores.registry import get_connector
@@ -82,6 +83,8 @@ class StoreClient:
         )
         self.max_pages = max_pages
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self.requests: dict[str, int] = {}
 
     async def __aenter__(self) -> StoreClient:
         return self
@@ -95,6 +98,7 @@ class StoreClient:
     def _semaphore(self, profile: StoreProfile) -> asyncio.Semaphore:
         if profile.id not in self._semaphores:
             self._semaphores[profile.id] = asyncio.Semaphore(profile.limits.concurrency)
+            self._pacers[profile.id] = Pacer(profile.limits.rate_per_s)
         return self._semaphores[profile.id]
 
     async def fetch_page(self, profile: StoreProfile, query: str, page: int) -> ParsedPage:
@@ -102,6 +106,8 @@ class StoreClient:
         connector = get_connector(profile.connector)
         spec = connector.build_request(profile, query, page)
         async with self._semaphore(profile):
+            await self._pacers[profile.id].wait()
+            self.requests[profile.id] = self.requests.get(profile.id, 0) + 1
             try:
                 response = await self._http.request(
                     spec.method,

@@ -1,6 +1,7 @@
 """The main job: recipes in, a shopping plan out, every price seen stored on the way.
 
-Stages run in order (read -> search -> record offers -> match -> optimise -> record plan), each
+Stages run in order (read -> search, recording each search's prices as it finishes -> match ->
+optimise -> record plan), each
 consuming only the previous stage's output. The run is recorded first and marked succeeded or
 failed at the end; each stage writes in its own transaction, so a failed run leaves the database
 consistent: whatever was observed stays recorded, nothing is half-written.
@@ -27,7 +28,7 @@ from grocery_scanner.optimize.problem import Limits, Strategy
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
-from grocery_scanner.stores.client import StoreClient
+from grocery_scanner.stores.client import StoreClient, StoreResult
 from grocery_scanner.stores.session import open_stores
 from grocery_scanner.workflow.stages import Progress, ProgressCallback, match_needs, read_ingredients, search_offers
 
@@ -124,19 +125,29 @@ async def _stages(
     ingredients = await read_ingredients(request.inputs, parser or LineParser(), matcher, request.servings)
     lap("read")
     queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
+    recorded: set[tuple[str, str]] = set()
+    writer = asyncio.Lock()  # one writer at a time; the searches go on meanwhile
+
+    async def record(result: StoreResult) -> None:
+        # each finished search is committed at once; a product seen by two queries is one observation
+        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
+        fresh = {k: o for k, o in fresh.items() if k not in recorded}
+        recorded.update(fresh)
+        async with writer, db.session() as session:
+            await repository.save_offers(session, list(fresh.values()), run_id)
+
     async with (
         open_stores(settings, request.store_set, request.store_ids) as profiles,
         StoreClient(settings.http_timeout_s, settings.max_pages) as client,
     ):
-        offers = await search_offers(client, profiles, queries, progress)
+        async with db.session() as session:
+            await repository.save_stores(session, profiles)
+        offers = await search_offers(client, profiles, queries, progress, record)
+        stats["requests_per_store"] = dict(client.requests)
+        stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in profiles}
+    stats["offers_recorded"] = len(recorded)
     lap("search")
     results = [r for per_query in offers.values() for r in per_query]
-    async with db.session() as session:
-        await repository.save_stores(session, profiles)
-        # the same product seen by two queries is one observation
-        seen = {(o.product.store_id, o.product.sku): o for r in results for o in r.offers}
-        stats["offers_recorded"] = await repository.save_offers(session, list(seen.values()), run_id)
-    lap("record")
     matches = match_needs(matcher, ingredients.needs, offers)
     lap("match")
     limits = Limits(strategy=request.strategy, max_stores=request.max_stores, budget=request.budget)

@@ -7,7 +7,7 @@ need it; progress events go to an optional callback so the CLI (and later the se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from grocery_scanner.errors import UserInputError
@@ -59,8 +59,12 @@ async def search_offers(
     profiles: list[StoreProfile],
     queries: list[str],
     progress: ProgressCallback | None = None,
+    on_result: Callable[[StoreResult], Awaitable[None]] | None = None,
 ) -> dict[str, list[StoreResult]]:
-    """Stage 2: each distinct query at each store, once, concurrently."""
+    """Stage 2: each distinct query at each store, once, concurrently.
+
+    `on_result` receives each finished search as it finishes (the workflow records its prices
+    then, while the other searches are still under way)."""
     unique = list(dict.fromkeys(queries))
     total = len(unique) * len(profiles)
     done = 0
@@ -70,6 +74,8 @@ async def search_offers(
         nonlocal done
         result = await client.search(profile, query)
         results[query].append(result)
+        if on_result is not None:
+            await on_result(result)
         done += 1
         if progress:
             progress(Progress("search", done, total, f"{profile.name}: {query}"))

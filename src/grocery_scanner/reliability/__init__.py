@@ -1,0 +1,1 @@
+"""The fetch layer every store request goes through: pacing now; retries and breakers to come."""
