@@ -2,7 +2,8 @@
 
 Sizes: 20, 50 and 100 ingredients x 5, 10 and 20 stores x max_stores 1..3, cheapest strategy.
 Each store carries an ingredient with probability 0.95, in 1-3 products, at a price drawn around
-the ingredient's base price times a per-store level and per-product noise. Greedy baseline: the
+the ingredient's base price times the store's level in the ingredient's department (10
+departments) and per-product noise. Greedy baseline: the
 cheapest store for each item, then drop the store whose loss costs least (its items move to their
 cheapest remaining store) until the limit holds. savings_vs_greedy_pct compares totals on
 instances where both plans buy the same number of items.
@@ -21,20 +22,23 @@ from common import emit
 from grocery_scanner.optimize.problem import Candidate, Item, Limits
 from grocery_scanner.optimize.solver import optimise
 
-RUNS = 9
+RUNS = 20
+DEPARTMENTS = 10
 
 
 def instance(rng: random.Random, n_items: int, n_stores: int) -> list[Item]:
     stores = [f"s{k}" for k in range(n_stores)]
-    level = {s: rng.uniform(0.85, 1.15) for s in stores}
+    # like real stores, each is cheap in some departments and dear in others
+    level = {(s, d): rng.uniform(0.85, 1.15) for s in stores for d in range(DEPARTMENTS)}
     items = []
     for i in range(n_items):
         base = rng.uniform(1.0, 15.0)
+        department = rng.randrange(DEPARTMENTS)
         candidates = []
         for s in stores:
             if rng.random() < 0.95:
                 for p in range(rng.randint(1, 3)):
-                    price = base * level[s] * rng.uniform(0.85, 1.2)
+                    price = base * level[(s, department)] * rng.uniform(0.9, 1.1)
                     candidates.append(Candidate(f"{i}-{s}-{p}", s, Decimal(f"{price:.2f}"), rng.uniform(0.6, 1)))
         if not candidates:
             candidates.append(Candidate(f"{i}-s0-0", "s0", Decimal(f"{base:.2f}")))

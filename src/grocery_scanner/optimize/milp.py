@@ -97,8 +97,15 @@ def solve(
     objective: np.ndarray,
     rows: list[Row],
     fixed: dict[int, tuple[float, float]],
+    integral_choices: bool = True,
 ) -> np.ndarray | None:
-    """Minimise `objective` over the layout's binaries subject to `rows`; None when infeasible."""
+    """Minimise `objective` subject to `rows`; None when infeasible.
+
+    With `integral_choices` off only the store visits y are binary. When cost alone decides which
+    option an item takes, the best x for any binary y puts each item on its cheapest visited
+    store, an integral vertex, so branching on the 20-odd store variables alone is exact and far
+    faster than branching on thousands of option variables. (Equal-cost options may share an
+    item fractionally; `solution()` keeps the larger share, which costs the same.)"""
     # the public highspy.Highs enables callbacks in its constructor, which prints the HiGHS banner to
     # stdout before any option can be set (HiGHS issue 2749); the core class does not
     h = _Highs()
@@ -127,9 +134,13 @@ def solve(
     lp.a_matrix_.value_ = np.array(values, dtype=float)
     lp.a_matrix_.num_col_ = n
     lp.a_matrix_.num_row_ = len(rows)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    if integral_choices:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    else:
+        continuous, integer = highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger
+        lp.integrality_ = [continuous] * (lay.n_x + len(lay.items)) + [integer] * len(lay.stores)
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return np.round(np.array(h.getSolution().col_value))
+    return np.array(h.getSolution().col_value)

@@ -75,8 +75,29 @@ class _Model:
     def visits_row(self, at_most: int) -> Row:
         return Row({self.lay.y(s): 1.0 for s, v in enumerate(self.visits) if v}, 0.0, float(at_most))
 
-    def run(self, objective: np.ndarray, extra: list[Row] | None = None) -> np.ndarray | None:
-        return solve(self.lay, objective, self.rows + (extra or []), self.fixed)
+    def run(
+        self, objective: np.ndarray, extra: list[Row] | None = None, cost_decides: bool = True
+    ) -> np.ndarray | None:
+        values = solve(self.lay, objective, self.rows + (extra or []), self.fixed, integral_choices=not cost_decides)
+        return None if values is None else self._integral(values)
+
+    def _integral(self, values: np.ndarray) -> np.ndarray:
+        """Each item on its largest share (only equal-cost options can share an item)."""
+        lay = self.lay
+        out = values.copy()
+        best: dict[int, tuple[float, int]] = {}
+        for col, (i, _) in enumerate(lay.options):
+            if values[col] > best.get(i, (0.0, -1))[0] + 1e-9:
+                best[i] = (values[col], col)
+        out[: lay.n_x] = 0.0
+        for i in range(len(lay.items)):
+            share, col = best.get(i, (0.0, -1))
+            bought = share > 1e-6 and values[lay.u(i)] < 0.5
+            if bought:
+                out[col] = 1.0
+            out[lay.u(i)] = 0.0 if bought else 1.0
+        out[lay.y(0) :] = np.round(values[lay.y(0) :])
+        return out
 
     def solution(self, values: np.ndarray) -> Solution:
         lay = self.lay
@@ -123,7 +144,7 @@ def _solve_strategy(model: _Model, extra: list[Row]) -> np.ndarray | None:
     )
     tie_break = model.cost / (float(model.cost.sum()) + 1.0)  # among equal quality, the cheaper
     bound = [model.unbought_row(model.unbought_count(first)), model.cost_row(cap)]
-    return model.run(model.vector(-quality + tie_break), extra + bound)
+    return model.run(model.vector(-quality + tie_break), extra + bound, cost_decides=False)
 
 
 def optimise(items: list[Item], limits: Limits) -> Solution:
