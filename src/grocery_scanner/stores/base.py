@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from grocery_scanner.errors import ParseError
 from grocery_scanner.models import Offer, PackSize, Quantity, Unit
 from grocery_scanner.models.offer import money
+from grocery_scanner.stores.pricetext import per_kg
 
 if TYPE_CHECKING:
     from grocery_scanner.stores.profiles import StoreProfile
@@ -88,6 +89,30 @@ def require(container: Any, path: str, store_id: str, what: str) -> Any:
 def by_weight(price_per_kg: Decimal) -> tuple[PackSize, Decimal]:
     """An item sold by weight with no item weight is offered in 100 g steps."""
     return HUNDRED_GRAMS, money(price_per_kg / 10)
+
+
+@dataclass(frozen=True)
+class WeightPricing:
+    size: PackSize
+    price: Decimal  # one 100 g step
+    regular_price: Decimal | None  # one 100 g step
+    price_per_kg: Decimal
+
+
+def weight_pricing(price: Decimal | None, regular: Decimal | None, basis: str | None) -> WeightPricing | None:
+    """Prices quoted per kg, lb or 100 g, as 100 g steps; None when the basis is not a weight."""
+    price_per_kg = per_kg(price, basis) if price is not None else None
+    if price_per_kg is None:
+        return None
+    size, step = by_weight(price_per_kg)
+    regular_per_kg = per_kg(regular, basis) if regular is not None else None
+    regular_step = by_weight(regular_per_kg)[1] if regular_per_kg is not None else None
+    return WeightPricing(size, step, regular_step, price_per_kg)
+
+
+def clean(text: object) -> str:
+    """A name with its runs of whitespace folded."""
+    return " ".join(str(text).split())
 
 
 def estimated_weight(price: Decimal, price_per_kg: Decimal) -> PackSize:

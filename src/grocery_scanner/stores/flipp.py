@@ -18,11 +18,12 @@ from grocery_scanner.stores.base import (
     ParsedPage,
     SearchRequest,
     Skip,
-    by_weight,
+    clean,
     load_json,
     require,
+    weight_pricing,
 )
-from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_size, per_kg, to_decimal
+from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 _ALTERNATIVES = re.compile(r"\bor\b", re.I)
@@ -52,7 +53,7 @@ class _FlippBase(Connector):
         post: str | None = None,
         regular: Decimal | None = None,
     ) -> Offer:
-        name = " ".join(str(item["name"]).split())
+        name = clean(item["name"])
         size = parse_size(name)
         confidence = self.confidence
         notes: list[str] = [t for t in [item.get("sale_story")] if t]
@@ -65,13 +66,10 @@ class _FlippBase(Connector):
             multi_buy = MultiBuy(quantity=int(m.group(1)), total=price)
             price = parse_money(post) or multi_buy.each
         elif price is not None and post and (m := _PER_WEIGHT.search(post if "/" in post else f"/{post}")):
-            basis = m.group(1).replace(" ", "")
-            price_per_kg = per_kg(price, basis)
-            if price_per_kg is not None and not post.lower().startswith("ea"):
-                sold_by = SoldBy.WEIGHT
-                size, price = by_weight(price_per_kg)
-                regular_per_kg = per_kg(regular, basis) if regular is not None else None
-                regular = by_weight(regular_per_kg)[1] if regular_per_kg is not None else None
+            weight = weight_pricing(price, regular, m.group(1).replace(" ", ""))
+            if weight is not None and not post.lower().startswith("ea"):
+                sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
+                size, price, regular = weight.size, weight.price, weight.regular_price
         product = Product(
             store_id=store_id,
             sku=sku,

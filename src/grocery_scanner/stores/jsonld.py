@@ -10,7 +10,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from grocery_scanner.errors import ParseError
 from grocery_scanner.models import Offer, Product
-from grocery_scanner.stores.base import Connector, ParsedPage, SearchRequest, Skip
+from grocery_scanner.stores.base import Connector, ParsedPage, SearchRequest, Skip, clean
 from grocery_scanner.stores.pricetext import parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
@@ -98,7 +98,7 @@ class JsonLdConnector(Connector):
         product = Product(
             store_id=store_id,
             sku=str(node.get("sku") or node.get("gtin13") or node.get("@id") or name),
-            name=" ".join(str(name).split()),
+            name=clean(name),
             brand=brand_name or None,
             size_text=size_text,
             size=parse_size(size_text) or parse_size(name),

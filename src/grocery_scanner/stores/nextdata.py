@@ -18,11 +18,12 @@ from grocery_scanner.stores.base import (
     ParsedPage,
     SearchRequest,
     Skip,
-    by_weight,
+    clean,
     load_json,
     require,
+    weight_pricing,
 )
-from grocery_scanner.stores.pricetext import parse_money, parse_price_text, parse_size, per_kg, to_decimal
+from grocery_scanner.stores.pricetext import parse_money, parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 SECTIONS_PATH = "props.pageProps.initialSearchData.layout.sections.mainContentCollection.components"
@@ -93,18 +94,17 @@ class NextDataConnector(Connector):
         size = parse_size(size_text)
         units = tile.get("pricingUnits") or {}
         sold_by, price_per_kg = SoldBy.EACH, None
-        if (units.get("weighted") or units.get("type") == "SOLD_BY_WEIGHT") and price is not None:
-            price_per_kg = per_kg(price, units.get("unit"))
-            if price_per_kg is not None:
-                sold_by = SoldBy.WEIGHT
-                size, price = by_weight(price_per_kg)
-                was = None
+        if (units.get("weighted") or units.get("type") == "SOLD_BY_WEIGHT") and (
+            weight := weight_pricing(price, was, units.get("unit"))
+        ):
+            sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
+            size, price, was = weight.size, weight.price, weight.regular_price
         deal = tile.get("deal") or {}
         inventory = tile.get("inventoryIndicator") or {}
         product = Product(
             store_id=store_id,
             sku=str(tile["productId"]),
-            name=" ".join(str(tile["title"]).split()),
+            name=clean(tile["title"]),
             brand=tile.get("brand") or None,
             size_text=size_text,
             size=size,

@@ -12,11 +12,12 @@ from grocery_scanner.stores.base import (
     ParsedPage,
     SearchRequest,
     Skip,
-    by_weight,
+    clean,
     load_json,
     require,
+    weight_pricing,
 )
-from grocery_scanner.stores.pricetext import parse_price_text, parse_size, per_kg, to_decimal
+from grocery_scanner.stores.pricetext import parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 
@@ -70,19 +71,18 @@ class PcExpressConnector(Connector):
         units = item.get("pricingUnits") or {}
         size = parse_size(item.get("packageSize"))
         sold_by, price_per_kg = SoldBy.EACH, None
-        if units.get("weighted") or units.get("type") == "SOLD_BY_WEIGHT":
-            price_per_kg = per_kg(price, price_info.get("unit")) if price is not None else None
-            if price_per_kg is not None:
-                sold_by = SoldBy.WEIGHT
-                size, price = by_weight(price_per_kg)
-                was = per_kg(was, price_info.get("unit")) / 10 if was is not None else None
+        if (units.get("weighted") or units.get("type") == "SOLD_BY_WEIGHT") and (
+            weight := weight_pricing(price, was, price_info.get("unit"))
+        ):
+            sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
+            size, price, was = weight.size, weight.price, weight.regular_price
         deal = (item.get("badges") or {}).get("dealBadge") or {}
         deal_text = parse_price_text(deal.get("text")) if deal.get("type") == "MULTI" else None
         notes = tuple(t for t in [deal.get("text")] if t)
         product = Product(
             store_id=store_id,
             sku=str(item["code"]),
-            name=" ".join(str(item["name"]).split()),
+            name=clean(item["name"]),
             brand=item.get("brand") or None,
             size_text=item.get("packageSize"),
             size=size,

@@ -11,9 +11,10 @@ from grocery_scanner.stores.base import (
     ParsedPage,
     SearchRequest,
     Skip,
-    by_weight,
+    clean,
     load_json,
     require,
+    weight_pricing,
 )
 from grocery_scanner.stores.pricetext import parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
@@ -70,15 +71,15 @@ class VoilaConnector(Connector):
         size_text = (item.get("size") or {}).get("value")
         size = parse_size(size_text) or parse_size(item["name"])
         sold_by, price_per_kg = SoldBy.EACH, None
-        if unit_label.endswith("per.kg") and item.get("weighted") and price is not None:
-            sold_by, price_per_kg = SoldBy.WEIGHT, price
-            size, price = by_weight(price)
+        if unit_label.endswith("per.kg") and item.get("weighted") and (weight := weight_pricing(price, regular, "kg")):
+            sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
+            size, price, regular = weight.size, weight.price, weight.regular_price
         promotion_texts = [str(p.get("description") or p.get("name") or "") for p in item.get("promotions") or []]
         multi_buy = next((d.multi_buy for d in map(parse_price_text, promotion_texts) if d.multi_buy), None)
         product = Product(
             store_id=store_id,
             sku=str(item.get("retailerProductId") or uid),
-            name=" ".join(str(item["name"]).split()),
+            name=clean(item["name"]),
             brand=item.get("brand") or None,
             size_text=size_text,
             size=size,
