@@ -89,3 +89,18 @@ def test_cli_reports_a_parse_error_for_a_broken_saved_page(tmp_path: Path) -> No
     broken.write_text('{"results": [{"code": "1"')
     done = run_cli("offers", str(broken), "--connector", "pcexpress")
     assert done.returncode == 2 and "not valid JSON" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the input is empty"),
+        (b"\x00\x01\x02binary", "binary file"),
+        (b"1/2\n3/4\n", "no ingredient could be read"),
+    ],
+)
+def test_cli_parse_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    done = run_cli("parse", str(path))
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from grocery_scanner.errors import GroceryError, UserInputError
+from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -33,13 +34,6 @@ class PlanFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
-
-
-class StrategyName(StrEnum):
-    cheapest = "cheapest"
-    fewest_stores = "fewest-stores"
-    balanced = "balanced"
-    quality = "quality"
 
 
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
@@ -193,7 +187,7 @@ def plan(
     inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
     store_set: StoreSetOpt = None,
     stores: Annotated[str | None, typer.Option("--stores", help="Comma-separated store ids; default: all.")] = None,
-    strategy: Annotated[StrategyName, typer.Option("--strategy")] = StrategyName.cheapest,
+    strategy: Annotated[Strategy, typer.Option("--strategy")] = Strategy.CHEAPEST,
     max_stores: Annotated[int | None, typer.Option("--max-stores", help="Visit at most N stores.")] = None,
     budget: Annotated[str | None, typer.Option("--budget", help="Spend at most this many dollars.")] = None,
     servings: ServingsOpt = None,
@@ -206,7 +200,7 @@ def plan(
     from rich.progress import Progress as Bar
 
     from grocery_scanner.cli import plan_report
-    from grocery_scanner.optimize.problem import OptimizerInputError, Strategy, parse_budget
+    from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget
     from grocery_scanner.storage.database import open_database
     from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
@@ -217,7 +211,7 @@ def plan(
         inputs=inputs,
         store_set=store_set or settings.store_set,
         store_ids=[s.strip() for s in stores.split(",") if s.strip()] if stores else None,
-        strategy=Strategy(strategy.value),
+        strategy=strategy,
         max_stores=max_stores,
         budget=parse_budget(budget),
         servings=servings,
