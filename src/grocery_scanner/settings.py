@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -39,10 +38,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: SecretStr | None = None
     simulator_seed: int = 42
-    simulator_port: int = 0
+    simulator_port: int = Field(default=0, ge=0, le=65535)  # 0: any free loopback port
     http_timeout_s: float = Field(default=10.0, gt=0)
     max_pages: int = Field(default=2, ge=1, le=20)
-    fixtures_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -55,7 +53,3 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         yaml_file = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
-
-    def redacted(self) -> dict[str, Any]:
-        """Settings safe to print or log: secrets are masked by SecretStr."""
-        return self.model_dump(mode="json")

@@ -37,9 +37,6 @@ def _pins(lay: Layout) -> tuple[dict[int, tuple[float, float]], list[str]]:
             continue
         for col in cols:
             fixed[col] = (1.0, 1.0) if col == pinned[0] else (0.0, 0.0)
-    for s, store in enumerate(lay.stores):
-        del store
-        fixed.setdefault(lay.y(s), (0.0, 1.0))
     return fixed, notes
 
 

@@ -1,14 +1,13 @@
 """Search stores over HTTP through their connectors, mapping every failure to its class.
 
-One httpx client is shared; each store's concurrency and request rate are bounded by its profile. Retries,
-pacing and circuit breaking wrap `StoreClient.fetch_page` (the reliability layer), so this
-module only does one request and says exactly how it failed.
+One httpx client is shared; each store's concurrency and request rate are bounded by its profile.
+The reliability layer (retries, circuit breakers) will wrap `StoreClient.fetch_page`, which does
+one request and says exactly how it failed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -143,18 +142,12 @@ class StoreClient:
             parsed.offers = [o for o in parsed.offers if terms <= set(words(o.product.name))]
         return parsed
 
-    async def search(
-        self,
-        profile: StoreProfile,
-        query: str,
-        fetch: Callable[[StoreProfile, str, int], Awaitable[ParsedPage]] | None = None,
-    ) -> StoreResult:
+    async def search(self, profile: StoreProfile, query: str) -> StoreResult:
         """All pages (up to max_pages) of one query at one store; a failure ends the search."""
-        fetch = fetch or self.fetch_page
         result = StoreResult(profile.id, query)
         for page in range(self.max_pages):
             try:
-                parsed = await fetch(profile, query, page)
+                parsed = await self.fetch_page(profile, query, page)
             except FetchError as exc:
                 result.error = exc
                 break
