@@ -10,6 +10,7 @@ export NLTK_DATA ?= $(SHARED)/nltk_data
 endif
 export GROCERY_FIXTURES_DIR ?= $(SHARED)/fixtures
 EXAMPLES := $(wildcard examples/*.txt examples/*.json examples/*.html)
+HAS_TAGGER := $(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')"
 
 .PHONY: demo test bench clean nltk-tagger
 
@@ -30,9 +31,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # The part-of-speech tagger the ingredient parser needs: found, downloaded, or (offline) the
 # parser falls back to a simpler tagger and says so.
 nltk-tagger:
-	@$(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')" 2>/dev/null \
-	  || $(BIN)/python -m nltk.downloader -q averaged_perceptron_tagger_eng 2>/dev/null \
-	  || echo "note: NLTK tagger not available offline; ingredient parsing will use its fallback tagger"
+	@$(HAS_TAGGER) 2>/dev/null || { $(BIN)/python -m nltk.downloader -q averaged_perceptron_tagger_eng >/dev/null 2>&1; \
+	  $(HAS_TAGGER) 2>/dev/null || echo "note: NLTK tagger unavailable (offline?): ingredient parsing uses its fallback tagger"; }
 
 demo: $(VENV)/.installed
 	$(BIN)/grocery-scanner plan $(EXAMPLES) --max-stores 2
