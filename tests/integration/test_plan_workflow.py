@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from grocery_scanner.errors import UserInputError
+from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.models.match import MatchStatus
 from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.settings import Settings
@@ -188,3 +188,23 @@ def test_cli_unwritable_database(tmp_path: Path) -> None:
     blocker.write_text("x")
     done = _cli("plan", str(EXAMPLES / "pancakes.txt"), data_dir=blocker / "data")
     assert done.returncode == 2 and "cannot be opened for writing" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_every_search_failing_is_a_clear_failed_run(settings, db, line_parser, tmp_path) -> None:
+    broken = tmp_path / "broken-stores.yaml"
+    broken.write_text(
+        "name: broken\nstores:\n"
+        "  - id: down-store\n    name: Down Store\n    connector: voila\n    base_url: simulator\n"
+        "    simulator: {faults: {latency_ms_median: 0, latency_ms_p95: 0, error_rates: {503: 1.0}}}\n"
+    )
+    with pytest.raises(GroceryError, match=r"every store search failed, e\.g\. down-store: HTTP 503"):
+        await _plan(settings, db, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")], store_set=str(broken))
+    async with db.session() as session:
+        run = (await session.scalars(select(RunRow))).one()
+    assert run.status == "failed" and "HTTP 503" in run.error
+
+
+def test_cli_usage_errors_have_no_traceback(tmp_path: Path) -> None:
+    for args in (["plan"], ["no-such-command"], ["plan", "x.txt", "--strategy", "random"]):
+        done = _cli(*args, data_dir=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr and "Usage" in done.stderr

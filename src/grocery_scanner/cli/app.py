@@ -16,7 +16,7 @@ from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores.")
 app.add_typer(simulator_app, name="simulator")
 
@@ -351,21 +351,12 @@ def simulator_serve(
 
 
 def main() -> None:
-    """Entry point: every GroceryError becomes one line on stderr and exit code 2."""
+    """Entry point: click handles usage errors; every GroceryError is one line on stderr, exit 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except GroceryError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err_console.print("aborted")
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code and message
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -148,13 +148,15 @@ async def _stages(
     stats["offers_recorded"] = len(recorded)
     lap("search")
     results = [r for per_query in offers.values() for r in per_query]
+    failed = [r for r in results if r.error]
+    if results and len(failed) == len(results):
+        raise GroceryError(f"every store search failed, e.g. {failed[0].error}")
     matches = match_needs(matcher, ingredients.needs, offers)
     lap("match")
     limits = Limits(strategy=request.strategy, max_stores=request.max_stores, budget=request.budget)
     names = {p.id: p.name for p in profiles}
     plan = make_plan(matches, limits, names, prefer_brands=rules.prefer_brands)
     lap("optimise")
-    failed = [r for r in results if r.error]
     plan.warnings.extend(f"{r.query!r} at {r.error}" for r in failed)
     stats.update(
         requests=sum(r.requests for r in results),
