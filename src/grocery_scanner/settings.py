@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     simulator_port: int = Field(default=0, ge=0, le=65535)  # 0: any free loopback port
     http_timeout_s: float = Field(default=10.0, gt=0)
     max_pages: int = Field(default=2, ge=1, le=20)
+    run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
 
     @classmethod
     def settings_customise_sources(

@@ -208,3 +208,13 @@ def test_cli_usage_errors_have_no_traceback(tmp_path: Path) -> None:
     for args in (["plan"], ["no-such-command"], ["plan", "x.txt", "--strategy", "random"]):
         done = _cli(*args, data_dir=tmp_path)
         assert done.returncode == 2 and "Traceback" not in done.stderr and "Usage" in done.stderr
+
+
+async def test_a_run_over_its_time_limit_stops_and_is_recorded(settings, db, line_parser) -> None:
+    from grocery_scanner.workflow.plan_run import RunTimeout
+
+    with pytest.raises(RunTimeout, match=r"longer than 0\.05 s"):
+        await _plan(settings, db, line_parser, inputs=[str(EXAMPLES / "pancakes.txt")], timeout_s=0.05)
+    async with db.session() as session:
+        run = (await session.scalars(select(RunRow))).one()
+    assert run.status == "failed" and "longer than" in run.error

@@ -139,10 +139,25 @@ async def test_price_anomalies_and_stale_data(simulator: Simulator, live_profile
     assert all(datetime.now(UTC) - o.observed_at > timedelta(days=8) for o in odd)
 
 
-async def test_latency_is_realistic_and_concurrency_is_bounded(simulator: Simulator, live_profiles) -> None:
-    profile = live_profiles["prairie-pantry"]  # median 40 ms
+async def test_requests_are_paced_to_the_store_rate(simulator: Simulator, live_profiles) -> None:
+    profile = live_profiles["prairie-pantry"]
+    profile = profile.model_copy(update={"limits": profile.limits.model_copy(update={"rate_per_s": 20.0})})
+    simulator.set_faults("prairie-pantry", Faults(latency_ms_median=0, latency_ms_p95=0))
+    queries = ["rice", "oil", "salt", "eggs", "milk", "flour", "sugar", "butter", "honey", "tea"]
     async with StoreClient() as client:
         started = asyncio.get_running_loop().time()
-        await asyncio.gather(*(client.fetch_page(profile, q, 0) for q in ["rice", "oil", "salt", "eggs"]))
+        await asyncio.gather(*(client.fetch_page(profile, q, 0) for q in queries))
         elapsed = asyncio.get_running_loop().time() - started
-    assert 0.01 < elapsed < 3
+    # ten starts spaced 50 ms apart: the last starts 450 ms after the first
+    assert elapsed >= 0.45
+    assert client.requests["prairie-pantry"] == 10
+
+
+async def test_simulated_latency_follows_the_profile(simulator: Simulator, live_profiles) -> None:
+    profile = live_profiles["maple-market"]
+    simulator.set_faults("maple-market", Faults(latency_ms_median=120, latency_ms_p95=130))
+    async with StoreClient() as client:
+        started = asyncio.get_running_loop().time()
+        await client.fetch_page(profile, "rice", 0)
+        elapsed = asyncio.get_running_loop().time() - started
+    assert 0.09 < elapsed < 1.0

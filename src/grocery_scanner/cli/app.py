@@ -216,6 +216,7 @@ def plan(
         budget=parse_budget(budget),
         servings=servings,
         rules_file=rules,
+        timeout_s=settings.run_timeout_s,
     )
     if output_path is not None and output_path.is_dir():
         raise UserInputError(f"--output {output_path}: is a directory")
