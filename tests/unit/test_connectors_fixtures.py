@@ -27,6 +27,7 @@ FILES = [
     ),
     ("flipp-flyer", "flipp/flyer_items*/*.json", lambda d: len(json.loads(d))),
     ("voila", "voila/*.json", lambda d: len(json.loads(d)["entities"]["product"])),
+    ("sobeys-algolia", "sobeys/algolia_*_raw.json", lambda d: len(json.loads(d)["results"][0]["hits"])),
 ]
 
 
@@ -311,6 +312,101 @@ def test_voila_paging_and_order(fixtures_dir: Path) -> None:
     assert page.offers[0].product.sku == "507464EA"  # first in productGroups order
 
 
+SOBEYS = "sobeys/algolia_dxp_product_en_milk_page0_raw.json"
+
+
+@pytest.mark.parametrize(
+    ("sku", "expected"),
+    [
+        (
+            "324_EA_6730",
+            (
+                "Hata Flavoured Ramune Soda Strawberry 200 ml (bottle)",
+                "Hata",
+                "200 ml",
+                "3.49",
+                "3.49",
+                False,
+                "17.45",
+                "l",
+            ),
+        ),
+        (
+            "324_EA_4908",
+            (
+                "Hata Flavoured Ramune Soda Strawberry 200 ml (bottle)",
+                "Hata",
+                "200 ml",
+                "3.29",
+                "3.29",
+                False,
+                "16.45",
+                "l",
+            ),
+        ),
+        (
+            "641023_EA_8924",
+            ("Natrel Organic Fat Free 0% Skim Milk 2 L", "Natrel", "2000 ml", "7.49", "7.49", False, "3.75", "l"),
+        ),
+        (
+            "826954_EA_8821",
+            ("Natrel Organic 2% Filtered Milk 2 L", "Natrel", "2000 ml", "7.79", "7.79", False, "3.90", "l"),
+        ),
+        (
+            "826954_EA_4967",
+            ("Natrel Organic 2% Filtered Milk 2 L", "Natrel", "2000 ml", "7.99", "7.99", False, "4.00", "l"),
+        ),
+        (
+            "641029_EA_4054",
+            ("Natrel Organic 3.25% Filtered Milk 2 L", "Natrel", "2000 ml", "7.79", "7.79", False, "3.90", "l"),
+        ),
+        (
+            "871283_EA_9279",
+            ("Farmers 3.25% Milk Jug Homogenized 4 L", "Farmers", "4000 ml", "8.49", "8.49", False, "2.12", "l"),
+        ),
+        (
+            "972674_EA_9266",
+            (
+                "Central Dairies 1% Milk Partly Skimmed 1 L",
+                "Central Dairies",
+                "1000 ml",
+                "3.59",
+                "3.59",
+                False,
+                "3.59",
+                "l",
+            ),
+        ),
+        (
+            "682824_EA_4974",
+            (
+                "Happy Planet Creamery 3.5% Organic Milk 1.5 L",
+                "Happy Planet Creamery",
+                "1500 ml",
+                "8.29",
+                "8.29",
+                False,
+                "5.53",
+                "l",
+            ),
+        ),
+        (
+            "945938_EA_9285",
+            ("Binggrae Flavored Milk Banana 6 x 200 ml", "Binggrae", "6 x 200 ml", "9.99", "9.99", False, "8.33", "l"),
+        ),
+    ],
+)
+def test_sobeys_values(fixtures_dir: Path, sku: str, expected: tuple) -> None:
+    _check(_by_sku(fixtures_dir, "sobeys-algolia", SOBEYS)[sku], *expected)
+
+
+def test_sobeys_promotions_not_in_force_are_noted_not_applied(fixtures_dir: Path) -> None:
+    natrel = _by_sku(fixtures_dir, "sobeys-algolia", SOBEYS)["641023_EA_8924"]
+    # the recorded $6.49 promotion starts 2025-12-25, after this hit was last updated
+    assert natrel.price == Decimal("7.49") and not natrel.sale
+    assert natrel.notes == ("promotion listed but not active: $6.49 from 2025-12-25 to 2025-12-31",)
+
+
 JSONLD_PAGE = """<html><head><script type="application/ld+json">
 {"@context": "https://schema.org", "@graph": [
  {"@type": "Product", "name": "Stone Ground Whole Wheat Flour 2.5 kg", "sku": "WW25",
@@ -345,6 +441,7 @@ def test_jsonld_generic_connector() -> None:
         ("flipp", '{"ecom_items": []}', "'items'"),
         ("flipp-flyer", '{"items": []}', "expected a list"),
         ("voila", '{"result": {}}', "'entities'"),
+        ("sobeys-algolia", '{"results": []}', "holds no result"),
         ("jsonld", "<html></html>", "ld+json"),
     ],
 )

@@ -9,6 +9,7 @@ from grocery_scanner.stores.jsonld import JsonLdConnector
 from grocery_scanner.stores.metro import MetroConnector
 from grocery_scanner.stores.nextdata import NextDataConnector
 from grocery_scanner.stores.pcexpress import PcExpressConnector
+from grocery_scanner.stores.sobeys import SobeysAlgoliaConnector
 from grocery_scanner.stores.voila import VoilaConnector
 
 CONNECTORS: dict[str, Connector] = {
@@ -20,6 +21,7 @@ CONNECTORS: dict[str, Connector] = {
         FlippSearchConnector(),
         FlippFlyerConnector(),
         VoilaConnector(),
+        SobeysAlgoliaConnector(),
         JsonLdConnector(),
     )
 }
