@@ -16,8 +16,9 @@ from grocery_scanner.optimize.problem import (
     OptimizerInputError,
     Strategy,
     parse_budget,
+    quality_score,
 )
-from grocery_scanner.optimize.solver import BRAND_BONUS, optimise
+from grocery_scanner.optimize.solver import optimise
 
 STORES = ["a", "b", "c", "d"]
 
@@ -26,15 +27,19 @@ STORES = ["a", "b", "c", "d"]
 def instances(draw):
     n_items = draw(st.integers(1, 6))
     n_stores = draw(st.integers(1, 4))
+    per_store = 2 if n_items <= 4 else 1  # two products at one store exercise the dominance pruning
     items = []
     for i in range(n_items):
         candidates = []
         for s in STORES[:n_stores]:
-            if draw(st.booleans()) or (not candidates and s == STORES[n_stores - 1]):
+            wanted = draw(st.integers(0, per_store))
+            if not wanted and not candidates and s == STORES[n_stores - 1]:
+                wanted = 1
+            for k in range(wanted):
                 cents = draw(st.integers(50, 2000))
                 confidence = draw(st.sampled_from([0.6, 0.75, 0.9, 1.0]))
                 brand = draw(st.booleans())
-                candidates.append(Candidate(f"{i}{s}", s, Decimal(cents) / 100, confidence, brand))
+                candidates.append(Candidate(f"{i}{s}{k}", s, Decimal(cents) / 100, confidence, brand))
         items.append(Item(f"item{i}", tuple(candidates)))
     limits = Limits(
         strategy=draw(st.sampled_from(list(Strategy))),
@@ -58,7 +63,7 @@ def brute_force(items: list[Item], limits: Limits):
             continue
         cost = sum((c.cost for c in combo if c), Decimal(0))
         unbought = sum(c is None for c in combo)
-        quality = sum(round(1000 * (c.confidence + (BRAND_BONUS if c.preferred_brand else 0))) for c in combo if c)
+        quality = sum(quality_score(c) for c in combo if c)
         feasible.append((combo, cost, unbought, len(counted), quality))
     least_unbought = min(f[2] for f in feasible)
     full = [f for f in feasible if f[2] == least_unbought]
@@ -118,9 +123,7 @@ def test_optimizer_matches_brute_force(instance) -> None:
     elif limits.strategy is Strategy.FEWEST_STORES:
         assert (counted, solution.total) == (secondary, target)
     else:
-        quality = sum(
-            round(1000 * (c.confidence + (BRAND_BONUS if c.preferred_brand else 0))) for c in solution.chosen.values()
-        )
+        quality = sum(quality_score(c) for c in solution.chosen.values())
         assert (quality, solution.total) == (target, secondary)
 
 

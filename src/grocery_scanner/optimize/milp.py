@@ -18,7 +18,7 @@ import highspy
 import numpy as np
 from highspy._core import _Highs
 
-from grocery_scanner.optimize.problem import Item, Limits, Strategy
+from grocery_scanner.optimize.problem import Candidate, Item, Limits, Strategy, quality_score
 
 
 @dataclass
@@ -43,27 +43,37 @@ class Layout:
 
 
 def layout(items: list[Item], limits: Limits) -> Layout:
-    """The columns. When only cost matters, an item's dearer options at a store can never be
-    chosen over its cheapest one there, so only that one (and a pinned one) gets a column."""
-    keep_all = limits.strategy is Strategy.QUALITY
+    """The columns: only options that could ever be chosen.
+
+    At one store, an option that costs at least as much as another and is no better (in
+    confidence and preferred brand) can never be part of an optimal basket under any strategy;
+    when only cost matters, that leaves one option per item and store. Pinned options stay.
+    """
+    cost_only = limits.strategy is not Strategy.QUALITY
     options = []
     for i, item in enumerate(items):
-        best: dict[str, int] = {}
+        by_store: dict[str, list[int]] = {}
         for j, c in enumerate(item.candidates):
-            if c.store_id in limits.excluded_stores:
-                continue
-            if keep_all or c.option_id == item.pinned:
-                options.append((i, j))
-                continue
-            current = best.get(c.store_id)
-            if current is None or (c.cost, -c.confidence) < (
-                item.candidates[current].cost,
-                -item.candidates[current].confidence,
-            ):
-                best[c.store_id] = j
-        options.extend((i, j) for j in best.values() if (i, j) not in options)
+            if c.store_id not in limits.excluded_stores:
+                by_store.setdefault(c.store_id, []).append(j)
+        for js in by_store.values():
+            for j in js:
+                c = item.candidates[j]
+                dominated = any(_dominates(item.candidates[k], c, cost_only, k < j) for k in js if k != j)
+                if not dominated or c.option_id == item.pinned:
+                    options.append((i, j))
     stores = sorted({items[i].candidates[j].store_id for i, j in options})
     return Layout(items, options, stores)
+
+
+def _dominates(a: Candidate, b: Candidate, cost_only: bool, a_first: bool) -> bool:
+    """Whether `a` makes `b` pointless; exact ties go to the earlier candidate."""
+    if cost_only:
+        return (a.cost, -a.confidence, not a_first) < (b.cost, -b.confidence, True)
+    qa, qb = quality_score(a), quality_score(b)
+    if a.cost == b.cost and qa == qb:
+        return a_first
+    return a.cost <= b.cost and qa >= qb
 
 
 @dataclass

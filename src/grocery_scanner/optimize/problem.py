@@ -31,6 +31,14 @@ class Candidate:
     preferred_brand: bool = False
 
 
+BRAND_BONUS = 0.1  # in the quality strategy a preferred brand counts like this much extra confidence
+
+
+def quality_score(candidate: Candidate) -> int:
+    """What the quality strategy maximises, per option, as an integer (thousandths)."""
+    return round(1000 * (candidate.confidence + (BRAND_BONUS if candidate.preferred_brand else 0.0)))
+
+
 @dataclass(frozen=True)
 class Item:
     key: str

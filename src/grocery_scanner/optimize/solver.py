@@ -14,10 +14,9 @@ from decimal import Decimal
 import numpy as np
 
 from grocery_scanner.optimize.milp import Layout, Row, layout, solve, structural_rows
-from grocery_scanner.optimize.problem import Candidate, Item, Limits, Solution, Strategy, validate
+from grocery_scanner.optimize.problem import Candidate, Item, Limits, Solution, Strategy, quality_score, validate
 
 CENTS = Decimal(100)
-BRAND_BONUS = 0.1  # a preferred brand counts like this much extra confidence
 
 
 def _costs(lay: Layout) -> np.ndarray:
@@ -132,13 +131,7 @@ def _solve_strategy(model: _Model, extra: list[Row]) -> np.ndarray | None:
         return None
     cheapest_cents = float(np.dot(first[: model.lay.n_x], model.cost))
     cap = cheapest_cents * (1 + limits.quality_slack_pct / 100) + 0.5
-    quality = np.array(
-        [
-            round(1000 * (c.confidence + (BRAND_BONUS if c.preferred_brand else 0.0)))
-            for c in (model.lay.items[i].candidates[j] for i, j in model.lay.options)
-        ],
-        dtype=float,
-    )
+    quality = np.array([quality_score(model.lay.items[i].candidates[j]) for i, j in model.lay.options], dtype=float)
     tie_break = model.cost / (float(model.cost.sum()) + 1.0)  # among equal quality, the cheaper
     bound = [model.unbought_row(model.unbought_count(first)), model.cost_row(cap)]
     return model.run(model.vector(-quality + tie_break), extra + bound, cost_decides=False)
