@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grocery_scanner.errors import UserInputError
-from grocery_scanner.stores.profiles import load_store_set
+from grocery_scanner.stores.profiles import SIMULATOR_URL, load_store_set
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -21,10 +21,10 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 def test_bundled_store_sets_load() -> None:
     demo = load_store_set("demo")
-    assert demo.uses_simulator and len(demo.stores) >= 3
+    assert all(s.base_url == SIMULATOR_URL for s in demo.stores) and len(demo.stores) >= 3
     assert len({s.connector for s in demo.stores}) == len(demo.stores)  # each demo store speaks its own format
     canada = load_store_set("canada")
-    assert not canada.uses_simulator
+    assert not any(s.base_url == SIMULATOR_URL for s in canada.stores)
     assert {"flipp", "pcexpress", "metro-html", "voila"} <= {s.connector for s in canada.stores}
 
 

@@ -8,7 +8,6 @@ from grocery_scanner.models.offer import (
     Product,
     Quantity,
     SoldBy,
-    Store,
     Unit,
     utcnow,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "Recipe",
     "SoldBy",
     "SourceRef",
-    "Store",
     "Unit",
     "utcnow",
 ]

@@ -84,13 +84,6 @@ class MultiBuy(BaseModel):
         return money(self.total / self.quantity)
 
 
-class Store(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    name: str
-
-
 class Product(BaseModel):
     model_config = ConfigDict(frozen=True)
 

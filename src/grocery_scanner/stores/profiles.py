@@ -63,10 +63,6 @@ class StoreSet(BaseModel):
             )
         return [known[i] for i in ids]
 
-    @property
-    def uses_simulator(self) -> bool:
-        return any(s.base_url == SIMULATOR_URL for s in self.stores)
-
 
 def bundled_sets() -> dict[str, Path]:
     return {p.stem: p for p in sorted((config_dir() / "stores").glob("*.yaml"))}
