@@ -26,7 +26,7 @@ FORM_WORDS = frozenset(
     pizza ice crumb breadcrumb panko cracker shell spread jam jelly cereal granola pesto hummus salsa
     ketchup mayonnaise dressing vanilla strawberry banana honey maple coconut almond peanut curry taco
     ramen pastry fries muffin bagel bun croissant tortilla pita naan baguette mustard buttermilk yogurt
-    sour tea coffee soda water wing strip nugget sausage bacon ham jerky ground diced crushed peppercorn
+    sour tea coffee soda water wing strip nugget sausage bacon ham jerky ground diced crushed peppercorn roasted
     icing""".split()
 )
 # form words a product may carry when the ingredient names one of these: "mozzarella" is sold as
@@ -39,6 +39,7 @@ ALLOWED_FORMS: dict[str, frozenset[str]] = {
     **dict.fromkeys(["naan", "pita"], frozenset({"bread"})),
     **dict.fromkeys(["shrimp", "prawn", "cod", "tilapia", "scallop", "haddock"], frozenset({"frozen"})),
     **dict.fromkeys(["lentil", "bean", "chickpea"], frozenset({"dried"})),
+    **dict.fromkeys(["peanut", "almond", "cashew", "pecan", "walnut", "hazelnut", "pistachio"], frozenset({"roasted"})),
     "tuna": frozenset({"water", "canned"}),
     "seasoning": frozenset({"mix"}),
 }
@@ -69,7 +70,7 @@ NEUTRAL_WORDS = frozenset(
     """a and or of in with the pure real classic original plain natural fresh large regular value pack
     family size premium select choice grade no. 1 product partly skimmed fine filtered microfiltered
     style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
-    prepared long grain not from concentrate roasted halves sliced shredded grated raw chunk liquid
+    prepared long grain not from concentrate halves sliced shredded grated raw chunk liquid
     active dry semi-sweet seedless navel roma vine baby italian fillet fillets sheets deep dish kernel
     cut straight tray approx each""".split()
 )

@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from grocery_scanner.matching.rules import (
     ALLOWED_FORMS,
     COLOURS,
+    EXCLUSIVE_GROUPS,
     FORM_WORDS,
     GROUND_BY_DEFAULT,
     NEUTRAL_WORDS,
@@ -23,6 +24,8 @@ from grocery_scanner.matching.rules import (
 from grocery_scanner.models import Need, Product, Unit
 
 THRESHOLD = 0.6
+LESSER_MISS = 0.1
+MISSING_WORD = 0.4  # a word the recipe asked for that the product lacks ("greek", "whole wheat")
 SIZE_WORDS = {"g", "kg", "ml", "l", "un", "lb", "oz", "ea", "x", "pk"}
 _NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?$")
 # form words the parser may move from the name into the preparation ("freshly ground black pepper")
@@ -39,6 +42,7 @@ class Target:
     content: tuple[str, ...]
     head: str
     allowed_forms: frozenset[str] = frozenset()
+    brand_words: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, need: Need, rules: MatchRules) -> Target:
@@ -52,12 +56,15 @@ class Target:
         implied |= said & PRODUCT_FORMS_IN_LINE
         head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
         allowed = frozenset().union(*(ALLOWED_FORMS.get(w, frozenset()) for w in tokens))
+        # capitalised words inside a line ("3 tbsp Kikkoman soy sauce") name a brand
+        brand = frozenset(normalise(w) for line in need.lines for w in line.split()[1:] if w[:1].isupper())
         return cls(
             name=name,
             words=frozenset(tokens) | implied,
             content=tuple(content),
             head=head,
             allowed_forms=allowed,
+            brand_words=brand,
         )
 
 
@@ -104,10 +111,18 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     reasons = [f"'{target.head}' matches"]
     similarity = fuzz.token_set_ratio(" ".join(target.content), name) / 100
     missing = [w for w in target.content if not _present(w, offered) and w not in NEUTRAL_WORDS]
+    # a product silent about a variant ("Cocoa Powder" for "unsweetened cocoa"), or without the brand
+    # the line named, is a lesser miss than a product lacking what the recipe asked for
+    lesser = [
+        w
+        for w in missing
+        if w in target.brand_words or (w not in COLOURS and any(w in group for group in EXCLUSIVE_GROUPS))
+    ]
     extra = [w for w in offered - target.words if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit()]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
     soft += 0.05 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
-    confidence = 0.45 + 0.5 * similarity - 0.2 * len(missing) - 0.05 * len(extra) - soft
+    misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
+    confidence = 0.45 + 0.5 * similarity - misses - 0.05 * len(extra) - soft
     if missing:
         reasons.append(f"missing {', '.join(missing)}")
     if extra:
