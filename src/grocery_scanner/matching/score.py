@@ -22,6 +22,7 @@ from grocery_scanner.matching.rules import (
     normalise,
 )
 from grocery_scanner.models import Need, Product, Unit
+from grocery_scanner.text import words
 
 THRESHOLD = 0.6
 LESSER_MISS = 0.1
@@ -53,7 +54,8 @@ class Target:
         said = set(" ".join(need.lines).lower().replace(",", " ").split())
         if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
             implied.add("ground")
-        implied |= said & PRODUCT_FORMS_IN_LINE
+        # only forms the parser moved out of the name; a synonym may have dropped one on purpose
+        implied |= (said & PRODUCT_FORMS_IN_LINE) - set(words(need.name))
         head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
         allowed = frozenset().union(*(ALLOWED_FORMS.get(w, frozenset()) for w in tokens))
         # capitalised words inside a line ("3 tbsp Kikkoman soy sauce") name a brand
@@ -102,7 +104,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     only_product = {
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
     }
-    only_ingredient = {w for w in target.words - offered if not _present(w, offered)}
+    # the aisle counts for the ingredient's forms: fries in the Frozen aisle are frozen fries
+    aisle = set(words(product.department or ""))
+    only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered)}
     if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
         return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",))
@@ -110,7 +114,7 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         return Score(0.0, (conflict,))
     reasons = [f"'{target.head}' matches"]
     similarity = fuzz.token_set_ratio(" ".join(target.content), name) / 100
-    missing = [w for w in target.content if not _present(w, offered) and w not in NEUTRAL_WORDS]
+    missing = [w for w in target.content if not _present(w, offered | aisle) and w not in NEUTRAL_WORDS]
     # a product silent about a variant ("Cocoa Powder" for "unsweetened cocoa"), or without the brand
     # the line named, is a lesser miss than a product lacking what the recipe asked for
     lesser = [
