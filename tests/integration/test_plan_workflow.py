@@ -218,3 +218,28 @@ async def test_a_run_over_its_time_limit_stops_and_is_recorded(settings, db, lin
     async with db.session() as session:
         run = (await session.scalars(select(RunRow))).one()
     assert run.status == "failed" and "longer than" in run.error
+
+
+async def test_progress_events_cover_every_search(settings, db, line_parser) -> None:
+    events = []
+    request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")])
+    await run_plan(request, settings, db, progress=events.append, parser=line_parser)
+    searches = [e for e in events if e.stage == "search"]
+    assert searches and searches[-1].done == searches[-1].total == len(searches)
+    assert [e.done for e in searches] == list(range(1, len(searches) + 1))
+    stages = [e for e in events if e.stage == "stage"]
+    assert [(e.detail, e.done, e.total) for e in stages] == [
+        ("read", 1, 4),
+        ("search", 2, 4),
+        ("match", 3, 4),
+        ("optimise", 4, 4),
+    ]
+
+
+def test_cli_history_after_a_plan(tmp_path: Path) -> None:
+    assert _cli("plan", str(EXAMPLES / "pancakes.txt"), "-f", "json", data_dir=tmp_path).returncode == 0
+    done = _cli("history", "unsalted butter", "--format", "json", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows and all("Unsalted Butter" in r["product"] and Decimal(r["price"]) > 0 for r in rows)
+    assert {r["store_id"] for r in rows} == {"maple-market", "northern-basket", "harbour-foods", "prairie-pantry"}

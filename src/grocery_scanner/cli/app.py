@@ -240,7 +240,7 @@ def plan(
                 if event.stage == "search":
                     bar.update(task, completed=event.done, total=event.total, description=f"searching: {event.detail}")
                 else:
-                    bar.update(task, description=f"{event.stage}: {event.detail}")
+                    bar.update(task, description=f"{event.detail} done ({event.done}/{event.total} stages)")
 
             async with open_database(settings) as db:
                 return await run_plan(request, settings, db, on_progress, parser)

@@ -32,6 +32,8 @@ from grocery_scanner.stores.client import StoreClient, StoreResult
 from grocery_scanner.stores.session import open_stores
 from grocery_scanner.workflow.stages import Progress, ProgressCallback, match_needs, read_ingredients, search_offers
 
+STAGES = ("read", "search", "match", "optimise")
+
 
 @dataclass(frozen=True)
 class PlanRequest:
@@ -117,8 +119,8 @@ async def _stages(
         nonlocal started
         timings[stage] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        if progress:
-            progress(Progress(stage, 1, 1, "done"))
+        if progress:  # a "stage" event: how many of the stages have finished, and which
+            progress(Progress("stage", len(timings), len(STAGES), stage))
 
     rules = MatchRules.load(request.rules_file)
     matcher = Matcher(rules)
