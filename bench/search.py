@@ -15,6 +15,7 @@ from grocery_scanner.simulator.server import Simulator
 from grocery_scanner.stores.client import StoreClient
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.stores.registry import get_connector
+from grocery_scanner.workflow.stages import search_offers
 
 QUERIES = [
     "milk",
@@ -82,7 +83,8 @@ async def search_everything() -> tuple[int, int, int, float]:
     profiles = load_store_set("demo").stores
     async with Simulator(profiles) as simulator, StoreClient(max_pages=2) as client:
         started = time.perf_counter()
-        results = await client.search_all(simulator.resolve(profiles), QUERIES)
+        found = await search_offers(client, simulator.resolve(profiles), QUERIES)
+        results = [r for per_query in found.values() for r in per_query]
         wall = time.perf_counter() - started
     failures = [r for r in results if r.error]
     if failures:

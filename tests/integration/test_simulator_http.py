@@ -22,6 +22,7 @@ from grocery_scanner.simulator.faults import Faults
 from grocery_scanner.simulator.server import Simulator
 from grocery_scanner.stores.client import StoreClient
 from grocery_scanner.stores.profiles import StoreProfile
+from grocery_scanner.workflow.stages import search_offers
 
 STORES = ["maple-market", "northern-basket", "harbour-foods", "prairie-pantry"]
 
@@ -70,8 +71,9 @@ async def test_paging_walks_every_page_without_repeats(live_profiles: dict[str, 
 
 async def test_weighted_multibuy_member_and_out_of_stock_reach_offers(live_profiles) -> None:
     async with StoreClient(max_pages=5) as client:
-        results = await client.search_all(list(live_profiles.values()), ["chicken", "milk", "cheese"])
-    offers = [o for r in results for o in r.offers]
+        found = await search_offers(client, list(live_profiles.values()), ["chicken", "milk", "cheese", "milk"])
+    assert {q: len(r) for q, r in found.items()} == {"chicken": 4, "milk": 4, "cheese": 4}  # each search once
+    offers = [o for results in found.values() for r in results for o in r.offers]
     assert any(o.sold_by.value == "weight" for o in offers)
     assert any(o.multi_buy is not None for o in offers)
     assert any(o.member_price is not None for o in offers)

@@ -52,6 +52,7 @@ def search(
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
     from grocery_scanner.stores.client import StoreClient
     from grocery_scanner.stores.session import open_stores
+    from grocery_scanner.workflow.stages import search_offers
 
     settings = Settings()
 
@@ -60,7 +61,8 @@ def search(
             open_stores(settings, store_set or settings.store_set, store) as profiles,
             StoreClient(settings.http_timeout_s, settings.max_pages) as client,
         ):
-            return await client.search_all(profiles, queries)
+            found = await search_offers(client, profiles, queries)
+        return [r for per_query in found.values() for r in per_query]
 
     results = asyncio.run(run())
     failed = [r for r in results if r.error]

@@ -91,7 +91,9 @@ def make_plan(
         by_store[candidate.store_id].append(_line(names[key], options[key][candidate.option_id], store_names))
     for key in solution.unbought:
         plan.unavailable.append(SkippedItem(ingredient=names[key], reason="not sold at the stores the limits allow"))
-    single = optimise(items, Limits(strategy=Strategy.CHEAPEST, max_stores=1, excluded_stores=limits.excluded_stores))
+    single_limits = Limits(strategy=Strategy.CHEAPEST, max_stores=1, excluded_stores=limits.excluded_stores)
+    same_question = limits == single_limits and not pins
+    single = solution if same_question else optimise(items, single_limits)
     plan.best_single_store = store_names.get(single.stores[0], single.stores[0]) if single.stores else None
     plan.best_single_store_total = single.total
     plan.best_single_store_missing = len(single.unbought)

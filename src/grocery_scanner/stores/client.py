@@ -157,8 +157,3 @@ class StoreClient:
             if not parsed.has_next or not get_connector(profile.connector).server_side_search:
                 break
         return result
-
-    async def search_all(self, profiles: list[StoreProfile], queries: list[str]) -> list[StoreResult]:
-        """Every query at every store, concurrently (each store bounded by its own concurrency)."""
-        tasks = [self.search(p, q) for q in queries for p in profiles]
-        return list(await asyncio.gather(*tasks))
