@@ -1,0 +1,47 @@
+"""The shared real catalogs (../shared/catalogs/) served the way the simulator serves a store.
+
+Each catalog is searched like a store's search box (simulator.search), the results rendered as
+voila search JSON (the format the independent checks serve real catalogs in) and read back by the
+voila connector, so names, sizes and aisles reach the matcher exactly as a live run would see them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from common import ROOT
+from grocery_scanner.models import Offer
+from grocery_scanner.simulator import formats
+from grocery_scanner.simulator.assortment import load_assortment
+from grocery_scanner.simulator.search import CatalogSearch
+from grocery_scanner.stores.registry import get_connector
+
+CATALOGS_DIR = Path(os.environ.get("GROCERY_CATALOGS_DIR", ROOT.parent / "shared" / "catalogs"))
+CATALOGS = {
+    "superstore": "superstore_2023-09/products_data.csv",
+    "woolworths": "woolworths_coles_2025-10/woolworths_products.csv",
+    "coles": "woolworths_coles_2025-10/coles_products.csv",
+}
+PAGE_SIZE = 24
+PAGES = 2  # the default `max_pages`
+
+
+@cache
+def catalog_search(catalog: str) -> CatalogSearch:
+    return CatalogSearch(load_assortment(CATALOGS_DIR / CATALOGS[catalog]))
+
+
+def search(catalog: str, query: str, pages: int = PAGES) -> list[Offer]:
+    """The offers a store serving `catalog` returns for `query` on its first pages."""
+    hits = catalog_search(catalog).search(query)
+    connector = get_connector("voila")
+    offers: list[Offer] = []
+    for number in range(pages):
+        chunk = hits[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        if not chunk:
+            break
+        page = formats.Page(chunk, number, PAGE_SIZE, len(hits), query)
+        offers.extend(connector.parse(formats.voila(page), catalog).offers)
+    return offers

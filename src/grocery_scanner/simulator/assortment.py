@@ -1,0 +1,88 @@
+"""Real store assortments exported as CSV, read into catalog products the simulator can serve.
+
+Two exports are understood (see ../shared/catalogs/README.md): a PC Express scrape (Real Canadian
+Superstore: `Name`, `Category`, `Amount`, `Units`, prices; names carry no brand) and the Woolworths /
+Coles scrapes (`Name` with brand and size, `Price`, `URL`). Serving them through the simulator lets
+the matcher be measured, and plans be tried, on the names, sizes and aisles real stores print.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from grocery_scanner.errors import UserInputError
+from grocery_scanner.models import PackSize, Quantity, Unit
+from grocery_scanner.simulator.catalog import CatalogProduct
+from grocery_scanner.stores.pricetext import parse_money, parse_size
+
+UNKNOWN_SIZE = PackSize(each=Quantity(amount=1, unit=Unit.EA))
+MARKETPLACE_ID = 100_000_000  # Woolworths marketplace (non-food, third-party) product ids start here
+
+
+def _superstore(row: dict[str, str]) -> CatalogProduct | None:
+    price = parse_money(row["Current Price"].strip() and f"${row['Current Price'].strip()}")
+    if price is None:
+        return None
+    previous = parse_money(row["Previous Price"].strip() and f"${row['Previous Price'].strip()}")
+    size = parse_size(f"{row['Amount']} {row['Units']}") or UNKNOWN_SIZE
+    return CatalogProduct(
+        key=row["Product ID"],
+        name=row["Name"].strip(),
+        brand=None,
+        department=row["Category"].strip(),
+        size=size,
+        regular_price=max(price, previous or price),
+        price=price,
+        multi_buy=None,
+        member_price=None,
+        weighted=False,
+        in_stock=True,
+    )
+
+
+def _australian(row: dict[str, str]) -> CatalogProduct | None:
+    product_id = row["URL"].rstrip("/").rsplit("/", 1)[-1]
+    if not product_id.isdigit() or int(product_id) >= MARKETPLACE_ID or not row["Price"].strip():
+        return None
+    price = Decimal(row["Price"].strip()).quantize(Decimal("0.01"))
+    if price <= 0:
+        return None
+    return CatalogProduct(
+        key=product_id,
+        name=row["Name"].strip(),
+        brand=None,
+        department="",
+        size=parse_size(row["Name"]) or UNKNOWN_SIZE,
+        regular_price=price,
+        price=price,
+        multi_buy=None,
+        member_price=None,
+        weighted=False,
+        in_stock=True,
+    )
+
+
+@cache
+def load_assortment(path: Path) -> tuple[CatalogProduct, ...]:
+    """The priced products of one CSV export, each product once (first listing kept)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = set(reader.fieldnames or ())
+            if {"Name", "Category", "Product ID", "Amount", "Units"} <= columns:
+                read = _superstore
+            elif {"Name", "Price", "URL"} <= columns:
+                read = _australian
+            else:
+                raise UserInputError(f"{path}: not a known assortment export (columns: {sorted(columns)})")
+            products: dict[str, CatalogProduct] = {}
+            for row in reader:
+                product = read(row)
+                if product is not None:
+                    products.setdefault(product.key, product)
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read the assortment ({exc.strerror})") from None
+    return tuple(products.values())
