@@ -122,6 +122,8 @@ def evaluate(path: Path, parser: LineParser, matcher: Matcher, stores: Stores) -
             print(
                 f"{line!r}: {result.status.value}, best {chosen}, wanted {sorted(accept) or 'nothing'}", file=sys.stderr
             )
+            for refused in result.rejected[:2]:
+                print(f"    refused {refused.product}: {refused.reason}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     hard = sum(1 for _, accept, alike, offers in prepared if not accept or {base_name(o) for o in offers} & alike)
     return {

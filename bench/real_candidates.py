@@ -16,13 +16,12 @@ from common import ROOT
 
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
-from real_catalogs import CATALOGS, catalog_search
-
 from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.ingest.recipes import shopping_needs
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Recipe, SourceRef
 from grocery_scanner.text import words
+from real_catalogs import CATALOGS, catalog_search
 
 POOL = 48
 

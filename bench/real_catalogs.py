@@ -45,3 +45,9 @@ def search(catalog: str, query: str, pages: int = PAGES) -> list[Offer]:
         page = formats.Page(chunk, number, PAGE_SIZE, len(hits), query)
         offers.extend(connector.parse(formats.voila(page), catalog).offers)
     return offers
+
+
+@cache
+def catalog_names(catalog: str) -> dict[str, str]:
+    """The catalog name of each product, by the sku its voila rendering carries."""
+    return {f"{formats.sku(p)}EA": p.name for p in load_assortment(CATALOGS_DIR / CATALOGS[catalog])}

@@ -82,6 +82,7 @@ def print_matches(matches: list[NeedMatch], console: Console, as_json: bool) -> 
                 "status": m.status.value,
                 "chosen": {s: option_row(o) for s, o in m.best_per_store().items()},
                 "review_candidates": [option_row(o) for o in m.candidates],
+                "rejected": [r.model_dump() for r in m.rejected],
             }
             for m in matches
         ]
@@ -108,4 +109,6 @@ def print_matches(matches: list[NeedMatch], console: Console, as_json: bool) -> 
             table.add_row(
                 m.need.name, need, store, product, str(option.packs), f"${option.cost}", f"{option.confidence:.2f}", why
             )
+        for refused in m.rejected:
+            table.add_row("", "", refused.store_id, f"[dim]not {refused.product}[/dim]", "", "", "", refused.reason)
     console.print(table)

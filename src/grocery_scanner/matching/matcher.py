@@ -6,10 +6,11 @@ from grocery_scanner.matching.packs import plan_packs
 from grocery_scanner.matching.rules import FORM_WORDS, NEUTRAL_WORDS, PREPARATION_WORDS, MatchRules
 from grocery_scanner.matching.score import THRESHOLD, Target, score
 from grocery_scanner.models import Need, Offer
-from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
+from grocery_scanner.models.match import MatchStatus, NeedMatch, Option, Rejection
 
 OPTIONS_PER_STORE = 4
 REVIEW_CANDIDATES = 3
+REJECTIONS_SHOWN = 5
 CONFIDENCE_BAND = 0.08
 
 
@@ -33,11 +34,17 @@ class Matcher:
         target = Target.of(need, self.rules)
         acceptable: list[Option] = []
         review: list[Option] = []
+        rejected: dict[str, Rejection] = {}
         for offer in offers:
             if not offer.available:
                 continue
             verdict = score(target, offer.product, self.rules)
             if verdict.confidence <= 0:
+                if verdict.look_alike and len(rejected) < REJECTIONS_SHOWN:
+                    name = offer.product.name
+                    rejected.setdefault(
+                        name, Rejection(store_id=offer.product.store_id, product=name, reason=verdict.reasons[0])
+                    )
                 continue
             # a flyer line naming several products is less certain than a product page
             confidence = round(verdict.confidence * min(1.0, offer.confidence + 0.1), 3)
@@ -55,12 +62,14 @@ class Matcher:
             (acceptable if confidence >= THRESHOLD else review).append(option)
         acceptable = _top_per_store(acceptable)
         review.sort(key=lambda o: -o.confidence)
-        if acceptable:
-            return NeedMatch(
-                need=need, status=MatchStatus.MATCHED, options=acceptable, candidates=review[:REVIEW_CANDIDATES]
-            )
-        status = MatchStatus.NEEDS_REVIEW if review else MatchStatus.UNAVAILABLE
-        return NeedMatch(need=need, status=status, candidates=review[:REVIEW_CANDIDATES])
+        status = MatchStatus.MATCHED if acceptable else MatchStatus.NEEDS_REVIEW if review else MatchStatus.UNAVAILABLE
+        return NeedMatch(
+            need=need,
+            status=status,
+            options=acceptable,
+            candidates=review[:REVIEW_CANDIDATES],
+            rejected=list(rejected.values()),
+        )
 
 
 def _top_per_store(options: list[Option]) -> list[Option]:

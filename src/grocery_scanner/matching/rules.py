@@ -29,20 +29,6 @@ FORM_WORDS = frozenset(
     sour tea coffee soda water wing strip nugget sausage bacon ham jerky ground diced crushed peppercorn roasted
     icing""".split()
 )
-# form words a product may carry when the ingredient names one of these: "mozzarella" is sold as
-# "Mozzarella Cheese", shrimp is sold frozen, lentils dried
-ALLOWED_FORMS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(
-        ["mozzarella", "parmesan", "cheddar", "feta", "ricotta", "gouda", "swiss", "brie", "provolone"],
-        frozenset({"cheese"}),
-    ),
-    **dict.fromkeys(["naan", "pita"], frozenset({"bread"})),
-    **dict.fromkeys(["shrimp", "prawn", "cod", "tilapia", "scallop", "haddock"], frozenset({"frozen"})),
-    **dict.fromkeys(["lentil", "bean", "chickpea"], frozenset({"dried"})),
-    **dict.fromkeys(["peanut", "almond", "cashew", "pecan", "walnut", "hazelnut", "pistachio"], frozenset({"roasted"})),
-    "tuna": frozenset({"water", "canned"}),
-    "seasoning": frozenset({"mix"}),
-}
 # mutually exclusive variants: a product may not carry a different member than the ingredient asks for
 EXCLUSIVE_GROUPS = [
     frozenset({"salted", "unsalted"}),
@@ -77,9 +63,11 @@ NEUTRAL_WORDS = frozenset(
 COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})
 # soft preferences: a variant the recipe did not ask for is acceptable but second choice
 SOFT_WORDS = {"light": 0.12, "organic": 0.05, "lactose-free": 0.15, "lactose": 0.15, "low": 0.1, "sodium": 0.05}
-# words that describe preparation, not the product to buy
+# words that describe preparation or the cook's wishes, not the product to buy: never a reason to refuse
 PREPARATION_WORDS = frozenset(
-    """chopped diced minced sliced grated shredded crushed peeled cubed melted softened beaten divided
+    """very nice good quality best really jumbo big little approximately approx needed favourite favorite
+    homemade store bought
+    chopped diced minced sliced grated shredded crushed peeled cubed melted softened beaten divided
     packed sifted rinsed drained trimmed halved quartered julienned torn cooked uncooked room
     temperature cold warm hot thinly finely roughly coarsely freshly lightly large small medium fresh
     ripe juice zest of to taste optional for serving garnish about inch piece pieces whole floret stem

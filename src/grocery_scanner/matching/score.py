@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from grocery_scanner.matching.names import Lexicon, ProductName, read_name
 from grocery_scanner.matching.rules import (
-    ALLOWED_FORMS,
     COLOURS,
     EXCLUSIVE_GROUPS,
     FORM_WORDS,
@@ -32,6 +32,12 @@ _NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?$")
 # form words the parser may move from the name into the preparation ("freshly ground black pepper")
 PRODUCT_FORMS_IN_LINE = {"ground", "dried", "frozen", "smoked"}
 FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crushed", "inch", "knob"}
+# the kinds of food sold fresh, whose canned, frozen or dried form is another product
+FRESH_KINDS = frozenset({"produce", "protein"})
+# the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
+INGREDIENT_KINDS = frozenset({"produce", "protein", "dairy", "pantry", "spices"})
+# words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
+PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Target:
     content: tuple[str, ...]
     head: str
     allowed_forms: frozenset[str] = frozenset()
+    forms: frozenset[str] = frozenset()  # the forms the ingredient or its line asks for or allows
     brand_words: frozenset[str] = frozenset()
 
     @classmethod
@@ -51,13 +58,22 @@ class Target:
         tokens = name.split()
         content = [t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens
         implied: set[str] = set()
-        said = set(" ".join(need.lines).lower().replace(",", " ").split())
+        said = set(" ".join(need.lines).lower().replace(",", " ").split()) | set(words(" ".join(need.lines)))
         if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
             implied.add("ground")
         # only forms the parser moved out of the name; a synonym may have dropped one on purpose
         implied |= (said & PRODUCT_FORMS_IN_LINE) - set(words(need.name))
         head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
-        allowed = frozenset().union(*(ALLOWED_FORMS.get(w, frozenset()) for w in tokens))
+        lexicon = Lexicon.load()
+        allowed = frozenset().union(*(lexicon.companions.get(w, frozenset()) for w in tokens))
+        forms = {lexicon.form_of[w] for w in (said | set(tokens) | implied) if w in lexicon.form_of}
+        forms |= {PACKAGE_FORMS[w] for w in said if w in PACKAGE_FORMS}
+        # the spice aisle sells fresh produce and herbs only dried or ground; anything else as it is
+        fresh_kind = lexicon.kinds(head) & {"produce"} and head not in lexicon.spices
+        if not fresh_kind or forms & {"ground", "dried"}:
+            forms.add("spice")
+        elif head in lexicon.herbs and _spoonful(need) and not said & FRESH_HINTS:
+            forms |= {"spice", "dried"}
         # capitalised words inside a line ("3 tbsp Kikkoman soy sauce") name a brand
         brand = frozenset(normalise(w) for line in need.lines for w in line.split()[1:] if w[:1].isupper())
         return cls(
@@ -66,6 +82,7 @@ class Target:
             content=tuple(content),
             head=head,
             allowed_forms=allowed,
+            forms=frozenset(forms),
             brand_words=brand,
         )
 
@@ -82,10 +99,36 @@ def _present(word: str, offered: set[str]) -> bool:
     return len(word) >= 5 and any(len(w) >= 5 and fuzz.ratio(word, w) >= 85 for w in offered)
 
 
+def _different_product(target: Target, reading: ProductName, department: str | None) -> str | None:
+    """Why the product is another thing than the ingredient, as the name and the aisle tell it."""
+    others = sorted(
+        f
+        for f in reading.foods - COLOURS
+        if f not in target.words and f not in target.allowed_forms and not _present(f, target.words)
+    )
+    if others:
+        return f"{target.head} is a flavour or a part of another product here ({', '.join(others)})"
+    lexicon = Lexicon.load()
+    kinds = lexicon.kinds(target.head)
+    own_aisle = reading.aisle_words & target.words or any(lexicon.kinds(f) & kinds for f in reading.aisle_foods)
+    if reading.prepared_aisle and not own_aisle and kinds & INGREDIENT_KINDS:
+        return f"sold in {reading.prepared_aisle}: a prepared product, not {target.name}"
+    if reading.aisle_foods and not own_aisle and "produce" in kinds:  # "Banana" in Milk & Cream is banana milk
+        return f"sold in {department}: not {target.name}"
+    for form, (word, evidence) in reading.forms.items():
+        if form in target.forms or form in target.allowed_forms or word in target.allowed_forms:
+            continue
+        # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
+        if word is not None or kinds & FRESH_KINDS or form == "spice":
+            return f"{form} ({evidence}): the recipe line does not ask for it"
+    return None
+
+
 @dataclass(frozen=True)
 class Score:
     confidence: float
     reasons: tuple[str, ...]
+    look_alike: bool = False  # refused although it carries the ingredient's name
 
 
 def score(target: Target, product: Product, rules: MatchRules) -> Score:
@@ -100,7 +143,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         return Score(0.0, (f"'{target.head}' is not in the product name",))
     for phrase in PHRASE_FORMS:
         if phrase in f" {name} " and phrase not in f" {target.name} ":
-            return Score(0.0, (f"a {phrase} is not {target.name}",))
+            return Score(0.0, (f"a {phrase} is not {target.name}",), look_alike=True)
+    if refusal := _different_product(target, read_name(name.split(), product.department), product.department):
+        return Score(0.0, (refusal,), look_alike=True)
     only_product = {
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
     }
@@ -109,9 +154,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered)}
     if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
-        return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",))
+        return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",), look_alike=True)
     if conflict := exclusive_conflict(set(target.words), offered):
-        return Score(0.0, (conflict,))
+        return Score(0.0, (conflict,), look_alike=True)
     reasons = [f"'{target.head}' matches"]
     similarity = fuzz.token_set_ratio(" ".join(target.content), name) / 100
     missing = [w for w in target.content if not _present(w, offered | aisle) and w not in NEUTRAL_WORDS]

@@ -31,11 +31,20 @@ class Option(BaseModel):
     note: str | None = None
 
 
+class Rejection(BaseModel):
+    """A look-alike refused for a need: a product carrying the ingredient's name that is something else."""
+
+    store_id: str
+    product: str
+    reason: str
+
+
 class NeedMatch(BaseModel):
     need: Need
     status: MatchStatus
     options: list[Option] = Field(default_factory=list)  # acceptable, best first
     candidates: list[Option] = Field(default_factory=list)  # below the threshold, for review
+    rejected: list[Rejection] = Field(default_factory=list)  # look-alikes refused, with the reason
 
     def best_per_store(self) -> dict[str, Option]:
         best: dict[str, Option] = {}

@@ -1,0 +1,145 @@
+"""Matching accuracy on real store catalogs (../shared/catalogs/), with hand-labelled cases.
+
+Cases (bench/data/matching_real/): real-world recipes as recipe sites print them, one file per
+writer, each recipe naming the catalog it is shopped in. A case line is
+`line | acceptable products | look-alikes | reason`, products named as the catalog prints them.
+They were written and labelled by people who had not seen the matching rules, from the search
+results `bench/real_candidates.py` shows. `tuning/` is used to improve the matcher; `holdout/` was
+written at the same time, before any tuning, and is not looked at while tuning.
+
+Each line is parsed, its query typed into the catalog's search (the first two pages, served as
+voila JSON and read by the voila connector) and the matcher chooses. Counted:
+- precision: share of purchases (a product bought above the threshold) that are acceptable;
+- recall: share of cases with an acceptable product that bought an acceptable one;
+- wrong_buys: purchases of a product not labelled acceptable (unlabelled ones included);
+- hard_cases: cases with nothing acceptable or with a labelled look-alike among the results;
+- option_precision: share of the options handed to the optimizer that are acceptable;
+- lines_per_s: parse + match per line (searches are done beforehand and not timed).
+`-v` prints every wrong buy and miss; `--tuning-only` leaves the held-out set alone.
+Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import ROOT, emit
+
+os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
+
+from grocery_scanner.ingest.lines import LineParser
+from grocery_scanner.ingest.recipes import shopping_needs
+from grocery_scanner.matching.matcher import Matcher
+from grocery_scanner.models import Offer, Recipe, SourceRef
+from grocery_scanner.models.match import MatchStatus
+from real_catalogs import CATALOGS, catalog_names, search
+
+CASES = Path(__file__).parent / "data" / "matching_real"
+
+
+@dataclass
+class Case:
+    catalog: str
+    recipe: str
+    line: str
+    accept: frozenset[str]
+    alike: frozenset[str]
+    reason: str
+
+
+def _names(field: str) -> frozenset[str]:
+    return frozenset(n.strip() for n in field.split(" ; ") if n.strip())
+
+
+def load_cases(folder: Path) -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(folder.glob("*.txt")):
+        catalog = recipe = ""
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            text = raw.strip()
+            if text.startswith("# "):
+                recipe = text[2:]
+            elif text.startswith("@catalog"):
+                catalog = text.split()[1]
+            elif text and not text.startswith("#"):
+                if catalog not in CATALOGS:
+                    raise SystemExit(f"{path}:{number}: no known @catalog before this case")
+                line, accept, alike, reason = ([*text.split("|"), "", "", ""])[:4]
+                cases.append(Case(catalog, recipe, line.strip(), _names(accept), _names(alike), reason.strip()))
+    return cases
+
+
+def _need(parser: LineParser, matcher: Matcher, line: str):
+    recipe = Recipe(title="case", source="bench", ingredients=parser.parse(line, SourceRef(source="bench")))
+    needs = shopping_needs([recipe], matcher.need_key)
+    return needs[0] if needs and not needs[0].pantry else None
+
+
+def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: bool) -> dict[str, object]:
+    prepared: list[tuple[Case, list[Offer]]] = []
+    skipped = 0
+    for case in cases:
+        need = _need(parser, matcher, case.line)
+        if need is None:
+            skipped += 1
+            continue
+        prepared.append((case, search(case.catalog, matcher.query(need))))
+
+    purchases = good = sellable = found = options = good_options = hard = 0
+    started = time.perf_counter()
+    for case, offers in prepared:
+        names = catalog_names(case.catalog)
+        result = matcher.match(_need(parser, matcher, case.line), offers)
+        name_of = [names[o.offer.product.sku] for o in result.options]
+        bought = result.status is MatchStatus.MATCHED
+        right = bought and name_of[0] in case.accept
+        purchases += bought
+        good += right
+        sellable += bool(case.accept)
+        found += right
+        options += len(name_of)
+        good_options += sum(n in case.accept for n in name_of)
+        shown = {names[o.product.sku] for o in offers}
+        hard += not case.accept or bool(shown & case.alike)
+        if verbose and ((bought and not right) or (case.accept and not bought)):
+            if bought:
+                what = f"WRONG  {name_of[0]!r}"
+                why = result.options[0].reasons
+            else:
+                top = result.candidates[0] if result.candidates else None
+                what = (
+                    f"MISSED ({result.status.value}; best {names[top.offer.product.sku]!r} {top.confidence})"
+                    if top
+                    else f"MISSED ({result.status.value})"
+                )
+                why = top.reasons if top else ()
+            print(f"[{case.catalog}] {case.line!r}: {what} {'; '.join(why)}", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    return {
+        "cases": len(prepared),
+        "hard_cases": hard,
+        "skipped_pantry": skipped,
+        "precision": round(good / purchases, 3) if purchases else None,
+        "recall": round(found / sellable, 3) if sellable else None,
+        "wrong_buys": purchases - good,
+        "option_precision": round(good_options / options, 3) if options else None,
+        "lines_per_s": round(len(prepared) / elapsed),
+    }
+
+
+def main() -> None:
+    parser, matcher = LineParser(), Matcher()
+    verbose = "-v" in sys.argv
+    figures = evaluate(load_cases(CASES / "tuning"), parser, matcher, verbose)
+    if "--tuning-only" not in sys.argv:
+        holdout = evaluate(load_cases(CASES / "holdout"), parser, matcher, verbose and "--holdout-verbose" in sys.argv)
+        figures.update({f"holdout_{k}": v for k, v in holdout.items() if k != "lines_per_s"})
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Reading a product name the way a shopper does: which foods it names, in which form, in which aisle.
+
+A store's name for a product is more than its words. "Butter Lettuce" names two foods, so it is not
+butter; "Tuna Lemon & Ginger" is tuna with a flavour, not ginger; "Sliced Carrots" in the Canned aisle
+are canned carrots. The vocabulary for this is in lexicon.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from grocery_scanner.text import words
+
+PREPARED = "prepared"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    foods: frozenset[str]
+    groups: dict[str, frozenset[str]]  # a food, or a department's word for a kind of food -> its groups
+    spices: frozenset[str]  # always sold dry
+    herbs: frozenset[str]  # fresh, or dried for a spoonful
+    form_of: dict[str, str]  # form word -> its form ("tinned" -> "canned")
+    companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
+    packing: frozenset[str]
+    aisles: dict[str, str]  # department word -> form, or PREPARED
+
+    @classmethod
+    @cache
+    def load(cls) -> Lexicon:
+        data = yaml.safe_load(resources.files(__package__).joinpath("lexicon.yaml").read_text("utf-8"))
+        foods = frozenset(w for text in data["foods"].values() for w in words(text))
+        groups = {f: frozenset(g for g, text in data["foods"].items() if f in words(text)) for f in foods}
+        groups |= {words(kind)[0]: frozenset({group}) for kind, group in data["aisle_kinds"].items()}
+        form_of = {w: form for form, text in data["forms"].items() for w in words(text)}
+        aisles = {words(key)[0]: value for key, value in data["aisles"].items()}
+        companions: dict[str, set[str]] = {}
+        for companion, text in data["companions"].items():
+            for word in words(text):
+                companions.setdefault(word, set()).add(words(companion)[0])
+        return cls(
+            foods=foods,
+            groups=groups,
+            spices=frozenset(words(data["foods"]["spices"])),
+            herbs=frozenset(words(data["foods"]["herbs"])),
+            form_of=form_of,
+            companions={word: frozenset(extra) for word, extra in companions.items()},
+            packing=frozenset(words(data["packing"])),
+            aisles=aisles,
+        )
+
+    def kinds(self, word: str) -> frozenset[str]:
+        """The kinds of food a word names; herbs count as produce."""
+        kinds = self.groups.get(word, frozenset())
+        return kinds | {"produce"} if "herbs" in kinds else kinds
+
+
+@dataclass(frozen=True)
+class ProductName:
+    words: tuple[str, ...]
+    foods: frozenset[str]  # the foods the name mentions
+    forms: dict[str, tuple[str | None, str]]  # form -> (the word saying so, if in the name; the evidence)
+    prepared_aisle: str | None  # the department, when it sells prepared food (meals, snacks, drinks)
+    aisle_words: frozenset[str]
+    aisle_foods: frozenset[str]  # the foods or kinds the department is named after ("Milk & Cream")
+
+
+def read_name(name_words: list[str], department: str | None, lexicon: Lexicon | None = None) -> ProductName:
+    lexicon = lexicon or Lexicon.load()
+    forms = {lexicon.form_of[w]: (w, f"'{w}' in the name") for w in name_words if w in lexicon.form_of}
+    aisle = words(department or "")
+    prepared = None
+    for word in aisle:
+        kind = lexicon.aisles.get(word)
+        if kind == PREPARED:
+            prepared = department
+        elif kind:
+            forms.setdefault(kind, (None, f"aisle {department}"))
+    return ProductName(
+        words=tuple(name_words),
+        foods=frozenset(
+            w
+            for i, w in enumerate(name_words)
+            if w in lexicon.foods and not (w in lexicon.packing and i and name_words[i - 1] == "in")
+        ),
+        forms=forms,
+        prepared_aisle=prepared,
+        aisle_words=frozenset(aisle),
+        aisle_foods=frozenset(w for w in aisle if w in lexicon.groups and w not in lexicon.aisles),
+    )
