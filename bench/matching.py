@@ -96,7 +96,7 @@ def evaluate(path: Path, parser: LineParser, matcher: Matcher, stores: Stores) -
         recipe = Recipe(title="case", source="bench", ingredients=parser.parse(line, SourceRef(source="bench")))
         need = shopping_needs([recipe], matcher.need_key)[0]
         # a store's results for a broader query hold the look-alikes too: search for them as well
-        offers = [o for query in [matcher.query(need), *sorted(alike)] for o in stores.offers(query)]
+        offers = [o for query in [*matcher.queries(need), *sorted(alike)] for o in stores.offers(query)]
         prepared.append((line, accept, alike, offers))
 
     right = purchases = good_purchases = sellable = covered = options = good_options = 0

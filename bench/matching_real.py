@@ -87,7 +87,8 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
         if need is None:
             skipped += 1
             continue
-        prepared.append((case, search(case.catalog, matcher.query(need))))
+        found = {o.product.sku: o for query in matcher.queries(need) for o in search(case.catalog, query)}
+        prepared.append((case, list(found.values())))
 
     purchases = good = sellable = found = options = good_options = hard = 0
     started = time.perf_counter()

@@ -43,11 +43,11 @@ def main() -> None:
         if need.pantry:
             print("    (pantry item: the scanner does not buy it; leave this line out of the cases)")
             continue
-        query = matcher.query(need)
-        broad = (words(query) or [query])[-1]
-        print(f"    ingredient: {need.name!r}  query: {query!r}  broader query: {broad!r}")
+        queries = matcher.queries(need)
+        broad = (words(queries[0]) or queries)[-1]
+        print(f"    ingredient: {need.name!r}  queries: {queries!r}  broader query: {broad!r}")
         seen: set[str] = set()
-        for q in dict.fromkeys([query, broad]):
+        for q in dict.fromkeys([*queries, broad]):
             for product in index.search(q)[:POOL]:
                 if product.key not in seen:
                     seen.add(product.key)

@@ -163,7 +163,7 @@ def match(
 
     async def run():
         ingredients = await read_ingredients(inputs, _line_parser(), matcher, servings)
-        queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
+        queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
         async with (
             open_stores(settings, store_set or settings.store_set, store) as profiles,
             StoreClient(settings.http_timeout_s, settings.max_pages) as client,

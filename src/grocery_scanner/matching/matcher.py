@@ -12,6 +12,9 @@ OPTIONS_PER_STORE = 4
 REVIEW_CANDIDATES = 3
 REJECTIONS_SHOWN = 5
 CONFIDENCE_BAND = 0.08
+# words a store's product names rarely print although the matcher checks them ("dried oregano" is
+# sold as "Oregano Leaves" in the spice aisle)
+QUERY_SKIP = frozenset({"dried"})
 
 
 class Matcher:
@@ -23,22 +26,34 @@ class Matcher:
         tokens = self.rules.canonical(name).split()
         return " ".join([t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens)
 
-    def query(self, need: Need) -> str:
-        """What to type into a store's search box for this need (words that name the product)."""
-        content = Target.of(need, self.rules).content
-        return " ".join([w for w in content if w not in NEUTRAL_WORDS] or content)
+    def queries(self, need: Need) -> list[str]:
+        """What to type into a store's search box for this need (words that name the product).
+
+        The usual name of the ingredient first, then the cook's own words when they differ: stores
+        name products in their country's words ("Beef Mince", "Ground Beef").
+        """
+        return list(dict.fromkeys(_query(t) for t in self._targets(need)))
+
+    def _targets(self, need: Need) -> list[Target]:
+        """The ingredient under its usual name and, when they differ, in the cook's own words."""
+        usual = Target.of(need, self.rules)
+        own = Target.of(need, MatchRules())
+        # own words that lost a word to the preparation list ("whole milk") say less than the usual name
+        if own.name == usual.name or len(own.content) < len(own.name.split()):
+            return [usual]
+        return [usual, own]
 
     def match(self, need: Need, offers: list[Offer]) -> NeedMatch:
         if need.pantry:
             return NeedMatch(need=need, status=MatchStatus.PANTRY)
-        target = Target.of(need, self.rules)
+        targets = self._targets(need)
         acceptable: list[Option] = []
         review: list[Option] = []
         rejected: dict[str, Rejection] = {}
         for offer in offers:
             if not offer.available:
                 continue
-            verdict = score(target, offer.product, self.rules)
+            verdict = max((score(t, offer.product, self.rules) for t in targets), key=lambda v: v.confidence)
             if verdict.confidence <= 0:
                 if verdict.look_alike and len(rejected) < REJECTIONS_SHOWN:
                     name = offer.product.name
@@ -70,6 +85,11 @@ class Matcher:
             candidates=review[:REVIEW_CANDIDATES],
             rejected=list(rejected.values()),
         )
+
+
+def _query(target: Target) -> str:
+    words = [w for w in target.content if w not in NEUTRAL_WORDS and w not in QUERY_SKIP] or list(target.content)
+    return " ".join(words)
 
 
 def _top_per_store(options: list[Option]) -> list[Option]:

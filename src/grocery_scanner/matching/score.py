@@ -28,7 +28,7 @@ THRESHOLD = 0.6
 LESSER_MISS = 0.1
 MISSING_WORD = 0.4  # a word the recipe asked for that the product lacks ("greek", "whole wheat")
 SIZE_WORDS = {"g", "kg", "ml", "l", "un", "lb", "oz", "ea", "x", "pk"}
-_NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?$")
+_NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?(g|kg|ml|l|pk|ea|un|s)?$")  # "500", "4x113", "250g", "6pk"
 # form words the parser may move from the name into the preparation ("freshly ground black pepper")
 PRODUCT_FORMS_IN_LINE = {"ground", "dried", "frozen", "smoked"}
 FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crushed", "inch", "knob"}
@@ -108,6 +108,10 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     )
     if others:
         return f"{target.head} is a flavour or a part of another product here ({', '.join(others)})"
+    if "with" in reading.words and not any(
+        _present(target.head, {w}) for w in reading.words[: reading.words.index("with")]
+    ):
+        return f"{target.head} is only added to this product ('with')"
     lexicon = Lexicon.load()
     kinds = lexicon.kinds(target.head)
     own_aisle = reading.aisle_words & target.words or any(lexicon.kinds(f) & kinds for f in reading.aisle_foods)

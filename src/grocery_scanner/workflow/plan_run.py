@@ -126,7 +126,7 @@ async def _stages(
     matcher = Matcher(rules)
     ingredients = await read_ingredients(request.inputs, parser or LineParser(), matcher, request.servings)
     lap("read")
-    queries = [matcher.query(n) for n in ingredients.needs if not n.pantry]
+    queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
     recorded: set[tuple[str, str]] = set()
     writer = asyncio.Lock()  # one writer at a time; the searches go on meanwhile
 

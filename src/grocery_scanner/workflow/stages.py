@@ -85,9 +85,13 @@ async def search_offers(
 
 
 def match_needs(matcher: Matcher, needs: list[Need], offers: dict[str, list[StoreResult]]) -> list[NeedMatch]:
-    """Stage 3: every need against the offers its query found at every store."""
+    """Stage 3: every need against the offers its queries found at every store."""
     matches = []
     for need in needs:
-        found: list[Offer] = [o for r in offers.get(matcher.query(need), []) for o in r.offers]
+        found = list({_key(o): o for q in matcher.queries(need) for r in offers.get(q, []) for o in r.offers}.values())
         matches.append(matcher.match(need, found))
     return matches
+
+
+def _key(offer: Offer) -> tuple[str, str]:
+    return offer.product.store_id, offer.product.sku
