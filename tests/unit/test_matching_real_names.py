@@ -1,0 +1,101 @@
+"""Matching on real product names and aisles, read in place from ../shared/catalogs/.
+
+Each class of wrong buy seen on real catalogs has cases here: the ingredient as a flavour or a
+component of another product, the ingredient word as a modifier in a compound name, the wrong form
+for the recipe line, and harmless words that must not block a match.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from grocery_scanner.ingest.recipes import shopping_needs
+from grocery_scanner.matching.matcher import Matcher
+from grocery_scanner.models import Offer, Product, Recipe, SourceRef
+from grocery_scanner.models.match import MatchStatus
+from grocery_scanner.simulator.assortment import load_assortment
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = Path(os.environ.get("GROCERY_CATALOGS_DIR", ROOT.parent / "shared" / "catalogs"))
+FILES = {
+    "superstore": "superstore_2023-09/products_data.csv",
+    "woolworths": "woolworths_coles_2025-10/woolworths_products.csv",
+    "coles": "woolworths_coles_2025-10/coles_products.csv",
+}
+MATCHER = Matcher()
+
+
+def real_offer(catalog: str, name: str, department: str | None = None) -> Offer:
+    """The catalog's product of that name (in that aisle, when given), as an offer."""
+    path = CATALOGS / FILES[catalog]
+    if not path.is_file():
+        pytest.skip(f"real catalogs not found at {CATALOGS} (set GROCERY_CATALOGS_DIR)")
+    found = [p for p in load_assortment(path) if p.name == name and (department is None or p.department == department)]
+    assert found, f"{name!r} is not in the {catalog} catalog"
+    p = found[0]
+    product = Product(store_id=catalog, sku=p.key, name=p.name, department=p.department or None, size=p.size)
+    return Offer(product=product, price=Decimal("3.99"), source_format="csv", collection_method="t", confidence=0.95)
+
+
+def verdict(line_parser, line: str, catalog: str, name: str, department: str | None = None):
+    recipe = Recipe(title="t", source="t", ingredients=line_parser.parse(line, SourceRef(source="t")))
+    need = shopping_needs([recipe], MATCHER.need_key)[0]
+    return MATCHER.match(need, [real_offer(catalog, name, department)])
+
+
+REFUSED = [
+    # the ingredient is a flavour or a component of another product
+    ("1 tbsp fresh ginger, grated", "superstore", "Lemon & Ginger Tea", "flavour"),
+    ("2 cloves garlic, minced", "superstore", "Garlic Parmesan Green Beans", "flavour"),
+    ("1 lb green beans, trimmed", "superstore", "Garlic Parmesan Green Beans", "flavour"),
+    ("2 cloves garlic, minced", "superstore", "Herb & Garlic Dip", "flavour"),
+    ("2 lb potatoes", "superstore", "Perogies, Potato and Cheddar Flavour", "flavour"),
+    ("2 tbsp butter", "woolworths", "Flora With Butter Spreadable 450g", "added"),
+    # the ingredient word is a modifier in a compound name
+    ("2 tbsp butter", "superstore", "Butter Chicken", "flavour"),
+    ("2 tbsp butter", "superstore", "Butter Beans", "flavour"),
+    ("2 tbsp butter", "woolworths", "Woolworths Lettuce Butter 170g", "flavour"),
+    ("2 limes", "superstore", "100% Pure Lime Juice", "juice"),
+    ("3 very ripe bananas", "superstore", "Banana", "Milk & Cream"),
+    # the wrong form for the recipe line
+    ("3 carrots, peeled and sliced", "superstore", "Sliced Carrots", "canned"),
+    ("2 cups jasmine rice", "woolworths", "Sunrice Microwave Jasmine Rice Pouch 250g", "cooked"),
+    ("4 salmon fillets", "superstore", "Pink Salmon", "canned"),
+    ("1 onion, diced", "coles", "Coles Brown Onion Shallots Loose approx. 35g each", "flavour"),
+    ("1 tbsp fresh ginger, grated", "superstore", "Ginger", "Beverages"),
+]
+
+
+@pytest.mark.parametrize(("line", "catalog", "name", "why"), REFUSED)
+def test_look_alike_is_refused_with_its_reason(line_parser, line: str, catalog: str, name: str, why: str) -> None:
+    department = "Beverages" if name == "Ginger" else "Milk & Cream" if name == "Banana" else None
+    result = verdict(line_parser, line, catalog, name, department)
+    assert result.status is not MatchStatus.MATCHED
+    assert [r.product for r in result.rejected] == [name]
+    assert why in result.rejected[0].reason
+
+
+BOUGHT = [
+    ("3 very ripe bananas", "superstore", "Bananas, Bunch"),
+    ("1 tbsp fresh ginger, grated", "superstore", "Ginger", "Fresh Vegetables"),
+    ("3 carrots, peeled and sliced", "superstore", "Carrots"),
+    ("2 tbsp butter", "superstore", "Salted Butter"),
+    ("2 cups jasmine rice", "superstore", "Jasmine Rice"),
+    ("4 salmon fillets", "superstore", "Atlantic Salmon Fillets"),
+    ("1 nice big onion, diced", "woolworths", "Onion Brown each"),
+    ("500g beef mince", "woolworths", "Woolworths Beef Mince 500g"),
+    ("2 cups plain flour", "coles", "The Kind Harvest Plain Flour 2kg"),
+    ("1 tsp paprika", "superstore", "Paprika", "Spices & Seasonings"),
+    ("1 (14 oz) can chickpeas, drained", "superstore", "Chickpeas", "Canned & Pickled"),
+]
+
+
+@pytest.mark.parametrize("case", BOUGHT, ids=[c[0] for c in BOUGHT])
+def test_the_real_product_is_bought(line_parser, case: tuple[str, ...]) -> None:
+    line, catalog, name, *department = case
+    result = verdict(line_parser, line, catalog, name, *department)
+    assert result.status is MatchStatus.MATCHED, result.rejected or result.candidates
