@@ -104,6 +104,10 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
         found += right
         options += len(name_of)
         good_options += sum(n in case.accept for n in name_of)
+        if verbose:
+            for option, name in zip(result.options, name_of, strict=True):
+                if name not in case.accept:
+                    print(f"[{case.catalog}] {case.line!r}: option {name!r} {option.confidence}", file=sys.stderr)
         shown = {names[o.product.sku] for o in offers}
         hard += not case.accept or bool(shown & case.alike)
         if verbose and ((bought and not right) or (case.accept and not bought)):
@@ -119,6 +123,8 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
                 )
                 why = top.reasons if top else ()
             print(f"[{case.catalog}] {case.line!r}: {what} {'; '.join(why)}", file=sys.stderr)
+            for refused in result.rejected[:3] if not bought else ():
+                print(f"      refused {refused.product!r}: {refused.reason}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     return {
         "cases": len(prepared),

@@ -15,6 +15,7 @@ CONFIDENCE_BAND = 0.08
 # words a store's product names rarely print although the matcher checks them ("dried oregano" is
 # sold as "Oregano Leaves" in the spice aisle)
 QUERY_SKIP = frozenset({"dried"})
+STOP_WORDS = frozenset({"of", "and", "or", "a", "the", "for", "to"})
 
 
 class Matcher:
@@ -39,7 +40,8 @@ class Matcher:
         usual = Target.of(need, self.rules)
         own = Target.of(need, MatchRules())
         # own words that lost a word to the preparation list ("whole milk") say less than the usual name
-        if own.name == usual.name or len(own.content) < len(own.name.split()):
+        dropped = set(own.name.split()) - set(own.content) - STOP_WORDS
+        if own.name == usual.name or dropped:
             return [usual]
         return [usual, own]
 

@@ -7,6 +7,7 @@ are canned carrots. The vocabulary for this is in lexicon.yaml.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,6 +17,7 @@ import yaml
 from grocery_scanner.text import words
 
 PREPARED = "prepared"
+INFLECTIONS = frozenset({"ed", "ing", "er", "y", "ly", "ery", "ie", "ies", "s", "es"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Lexicon:
     herbs: frozenset[str]  # fresh, or dried for a spoonful
     form_of: dict[str, str]  # form word -> its form ("tinned" -> "canned")
     companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
+    brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
@@ -50,8 +53,13 @@ class Lexicon:
             form_of=form_of,
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
+            brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,
         )
+
+    def inside(self, word: str) -> bool:
+        """Whether an unknown long word is a compound of a food ("Crackerthins", "Applesauce")."""
+        return len(word) >= 6 and _compound(word, self.foods)
 
     def kinds(self, word: str) -> frozenset[str]:
         """The kinds of food a word names; herbs count as produce."""
@@ -59,20 +67,35 @@ class Lexicon:
         return kinds | {"produce"} if "herbs" in kinds else kinds
 
 
+@cache
+def _compound(word: str, foods: frozenset[str]) -> bool:
+    for food in foods:
+        if len(food) >= 5 and food in word:
+            # an inflection of the food ("toasted", "buttery") is not another food
+            return not (word.startswith(food) and word[len(food) :] in INFLECTIONS)
+    return False
+
+
 @dataclass(frozen=True)
 class ProductName:
     words: tuple[str, ...]
     foods: frozenset[str]  # the foods the name mentions
+    packed_in: frozenset[str]  # what it is packed in ("in oil", "in water"): not part of what it is
     forms: dict[str, tuple[str | None, str]]  # form -> (the word saying so, if in the name; the evidence)
     prepared_aisle: str | None  # the department, when it sells prepared food (meals, snacks, drinks)
     aisle_words: frozenset[str]
     aisle_foods: frozenset[str]  # the foods or kinds the department is named after ("Milk & Cream")
 
 
-def read_name(name_words: list[str], department: str | None, lexicon: Lexicon | None = None) -> ProductName:
-    lexicon = lexicon or Lexicon.load()
+def read_name(name_words: list[str], department: str | None, brand: str | None = None) -> ProductName:
+    lexicon = Lexicon.load()
     forms = {lexicon.form_of[w]: (w, f"'{w}' in the name") for w in name_words if w in lexicon.form_of}
-    aisle = words(department or "")
+    # brands that sell only one form: McCain is frozen, Edgell tinned
+    brand_words = words(brand) if brand else name_words[:2]
+    for maker, form in lexicon.brand_forms.items():
+        if brand_words[: len(maker)] == list(maker):
+            forms.setdefault(form, (None, f"a {' '.join(maker)} product"))
+    aisle = [w for w in words(department or "") if w not in ("and", "&")]
     prepared = None
     for word in aisle:
         kind = lexicon.aisles.get(word)
@@ -80,13 +103,11 @@ def read_name(name_words: list[str], department: str | None, lexicon: Lexicon | 
             prepared = department
         elif kind:
             forms.setdefault(kind, (None, f"aisle {department}"))
+    packed_in = frozenset(w for before, w in itertools.pairwise(name_words) if before == "in" and w in lexicon.packing)
     return ProductName(
         words=tuple(name_words),
-        foods=frozenset(
-            w
-            for i, w in enumerate(name_words)
-            if w in lexicon.foods and not (w in lexicon.packing and i and name_words[i - 1] == "in")
-        ),
+        foods=frozenset(w for w in name_words if w in lexicon.foods or lexicon.inside(w)) - packed_in,
+        packed_in=packed_in,
         forms=forms,
         prepared_aisle=prepared,
         aisle_words=frozenset(aisle),

@@ -57,7 +57,7 @@ NEUTRAL_WORDS = frozenset(
     family size premium select choice grade no. 1 product partly skimmed fine filtered microfiltered
     style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
     prepared long grain not from concentrate halves sliced shredded grated raw chunk liquid
-    active dry semi-sweet seedless navel roma vine italian fillet fillets sheets deep dish kernel
+    active dry semi-sweet seedless navel roma vine italian bell hass fillet fillets sheets deep dish kernel
     cut straight tray approx each""".split()
 )
 COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})

@@ -32,10 +32,25 @@ _NUMERIC = re.compile(r"^[\d.]+(x[\d.]+)?(g|kg|ml|l|pk|ea|un|s)?$")  # "500", "4
 # form words the parser may move from the name into the preparation ("freshly ground black pepper")
 PRODUCT_FORMS_IN_LINE = {"ground", "dried", "frozen", "smoked"}
 FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crushed", "inch", "knob"}
+# forms a line may ask for that make a preserved produce product acceptable
+PRESERVED_FORMS = frozenset({"canned", "frozen", "dried", "juice", "ground", "spice", "cooked"})
+# forms a line can ask for by name: then no other of them will do
+LINE_FORMS = frozenset({"canned", "frozen", "dried"})
+# cut words on a fruit or vegetable sold outside a fresh aisle: jars, tins, freeze-dried tubs
+PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "diced", "grated", "shredded"})
 # the kinds of food sold fresh, whose canned, frozen or dried form is another product
 FRESH_KINDS = frozenset({"produce", "protein"})
 # the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
-INGREDIENT_KINDS = frozenset({"produce", "protein", "dairy", "pantry", "spices"})
+INGREDIENT_KINDS = frozenset({"produce", "protein", "dairy", "spices"})
+# how a product may come already cut; a line asking for a block, or grating it fresh, wants it whole
+CUT_WORDS = frozenset({"grated", "shredded", "crumbled", "sliced", "diced", "chopped", "cubed", "shaved"})
+WHOLE_HINTS = frozenset({"block", "wedge", "chunk", "shaved"})
+# what shows a herb is sold fresh (a bunch, a pot) rather than dried in a jar
+FRESH_HERB_HINTS = frozenset(
+    {"fresh", "bunch", "each", "ea", "punnet", "living", "pot", "herb", "vegetable", "produce"}
+)
+# product words that say the same as a recipe's ("Less Sodium Soy Sauce" is low-sodium)
+PRODUCT_WORDS = {"less": "low", "reduced": "low"}
 # words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
 PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
 
@@ -50,15 +65,19 @@ class Target:
     head: str
     allowed_forms: frozenset[str] = frozenset()
     forms: frozenset[str] = frozenset()  # the forms the ingredient or its line asks for or allows
+    cut_by_cook: bool = False  # the line cuts it itself ("1 block feta", "freshly grated parmesan")
+    said: frozenset[str] = frozenset()  # every word of its recipe lines
     brand_words: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, need: Need, rules: MatchRules) -> Target:
-        name = rules.canonical(need.name)
+        name = " ".join(PRODUCT_WORDS.get(w, w) for w in rules.canonical(need.name).split())
+        said = set(" ".join(need.lines).lower().replace(",", " ").split()) | set(words(" ".join(need.lines)))
+        if "juice" in name.split() and said & {"fresh", "freshly", "squeezed"}:
+            name = " ".join(w for w in name.split() if w != "juice")  # fresh lemon juice: buy lemons
         tokens = name.split()
         content = [t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens
         implied: set[str] = set()
-        said = set(" ".join(need.lines).lower().replace(",", " ").split()) | set(words(" ".join(need.lines)))
         if content[-1] in GROUND_BY_DEFAULT and _spoonful(need) and not said & FRESH_HINTS:
             implied.add("ground")
         # only forms the parser moved out of the name; a synonym may have dropped one on purpose
@@ -83,6 +102,8 @@ class Target:
             head=head,
             allowed_forms=allowed,
             forms=frozenset(forms),
+            said=frozenset(said),
+            cut_by_cook=bool(said & WHOLE_HINTS or ("freshly" in said and said & {"grated", "shredded"})),
             brand_words=brand,
         )
 
@@ -99,7 +120,7 @@ def _present(word: str, offered: set[str]) -> bool:
     return len(word) >= 5 and any(len(w) >= 5 and fuzz.ratio(word, w) >= 85 for w in offered)
 
 
-def _different_product(target: Target, reading: ProductName, department: str | None) -> str | None:
+def _different_product(target: Target, reading: ProductName, department: str | None, volume: bool) -> str | None:
     """Why the product is another thing than the ingredient, as the name and the aisle tell it."""
     others = sorted(
         f
@@ -117,9 +138,24 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     own_aisle = reading.aisle_words & target.words or any(lexicon.kinds(f) & kinds for f in reading.aisle_foods)
     if reading.prepared_aisle and not own_aisle and kinds & INGREDIENT_KINDS:
         return f"sold in {reading.prepared_aisle}: a prepared product, not {target.name}"
-    if reading.aisle_foods and not own_aisle and "produce" in kinds:  # "Banana" in Milk & Cream is banana milk
+    # an aisle named only after foods of another kind: "Banana" in Milk & Cream is banana milk
+    if reading.aisle_foods and reading.aisle_foods == reading.aisle_words and not own_aisle and "produce" in kinds:
         return f"sold in {department}: not {target.name}"
+    if target.cut_by_cook and (cut := sorted(CUT_WORDS & set(reading.words))):
+        return f"already {cut[0]}: the recipe line cuts it itself"
+    if "produce" in kinds and not target.forms & PRESERVED_FORMS:
+        fresh_aisle = "fresh" in reading.aisle_words or "fresh" in reading.words
+        if (cut := sorted(PROCESSED_CUTS & set(reading.words) - target.said)) and not fresh_aisle:
+            return f"already {cut[0]}: a preserved form of {target.head}, the line wants it fresh"
+        if volume and "juice" not in target.forms:
+            return f"sold by volume: a drink or a preserve, not fresh {target.head}"
+        fresh_herb = FRESH_HERB_HINTS & (set(reading.words) | reading.aisle_words)
+        if target.head in lexicon.herbs and "spice" not in target.forms and not fresh_herb:
+            return f"no sign of a fresh {target.head} (a bunch or a pot): likely dried"
+    asked = target.forms & LINE_FORMS
     for form, (word, evidence) in reading.forms.items():
+        if asked and form in LINE_FORMS - asked:  # "1 can chickpeas" is not a bag of dried ones
+            return f"{form} ({evidence}): the recipe line asks for {'/'.join(sorted(asked))}"
         if form in target.forms or form in target.allowed_forms or word in target.allowed_forms:
             continue
         # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
@@ -142,19 +178,25 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     name = normalise(product.name)
     if brand:  # voila-style names start with the brand
         name = name.removeprefix(normalise(brand)).strip()
-    offered = {w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)}
+    name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
+    reading = read_name(name.split(), product.department, brand=product.brand)
+    offered = {w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)} - reading.packed_in
     if not _present(target.head, offered):
         return Score(0.0, (f"'{target.head}' is not in the product name",))
     for phrase in PHRASE_FORMS:
         if phrase in f" {name} " and phrase not in f" {target.name} ":
             return Score(0.0, (f"a {phrase} is not {target.name}",), look_alike=True)
-    if refusal := _different_product(target, read_name(name.split(), product.department), product.department):
+    volume = product.size is not None and product.size.each.unit is Unit.ML
+    if refusal := _different_product(target, reading, product.department, volume):
         return Score(0.0, (refusal,), look_alike=True)
     only_product = {
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
     }
     # the aisle counts for the ingredient's forms: fries in the Frozen aisle are frozen fries
     aisle = set(words(product.department or ""))
+    # pasta, beans and spice-aisle herbs are dried whether or not their name says so
+    if not Lexicon.load().kinds(target.head) & FRESH_KINDS or "spice" in reading.forms:
+        aisle.add("dried")
     only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered)}
     if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
@@ -171,7 +213,11 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         for w in missing
         if w in target.brand_words or (w not in COLOURS and any(w in group for group in EXCLUSIVE_GROUPS))
     ]
-    extra = [w for w in offered - target.words if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit()]
+    extra = [
+        w
+        for w in offered - target.words
+        if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
+    ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
     soft += 0.05 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)

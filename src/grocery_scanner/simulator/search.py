@@ -40,7 +40,7 @@ class CatalogSearch:
             hits = sum(1 for options in spellings if options & item.words)
             if hits == len(spellings):
                 scored.append((1.0, fuzz.ratio(query.lower(), item.name), item.product))
-            elif hits * 2 > len(spellings):
+            elif hits * 2 >= len(spellings):
                 scored.append((hits / len(spellings), fuzz.ratio(query.lower(), item.name), item.product))
         if any(s[0] == 1.0 for s in scored):
             scored = [s for s in scored if s[0] == 1.0]
