@@ -17,7 +17,7 @@ import yaml
 from grocery_scanner.text import words
 
 PREPARED = "prepared"
-INFLECTIONS = frozenset({"ed", "ing", "er", "y", "ly", "ery", "ie", "ies", "s", "es"})
+INFLECTIONS = frozenset({"ed", "ing", "er", "y", "ly", "ery", "ie", "ies", "s", "es", "able"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Lexicon:
     companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
     brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
+    aisle_generic: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
     @classmethod
@@ -53,6 +54,7 @@ class Lexicon:
             form_of=form_of,
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
+            aisle_generic=frozenset(words(data["aisle_generic"])),
             brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,
         )
@@ -95,7 +97,7 @@ def read_name(name_words: list[str], department: str | None, brand: str | None =
     for maker, form in lexicon.brand_forms.items():
         if brand_words[: len(maker)] == list(maker):
             forms.setdefault(form, (None, f"a {' '.join(maker)} product"))
-    aisle = [w for w in words(department or "") if w not in ("and", "&")]
+    aisle = [w for w in words(department or "") if w not in lexicon.aisle_generic and w != "and"]
     prepared = None
     for word in aisle:
         kind = lexicon.aisles.get(word)

@@ -57,12 +57,22 @@ NEUTRAL_WORDS = frozenset(
     family size premium select choice grade no. 1 product partly skimmed fine filtered microfiltered
     style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
     prepared long grain not from concentrate halves sliced shredded grated raw chunk liquid
-    active dry semi-sweet seedless navel roma vine italian bell hass fillet fillets sheets deep dish kernel
+    active dry semi-sweet seedless navel roma vine italian bell hass full fat sheets deep dish kernel
     cut straight tray approx each""".split()
 )
 COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})
 # soft preferences: a variant the recipe did not ask for is acceptable but second choice
-SOFT_WORDS = {"light": 0.12, "organic": 0.05, "lactose-free": 0.15, "lactose": 0.15, "low": 0.1, "sodium": 0.05}
+SOFT_WORDS = {
+    "sweet": 0.15,
+    "mini": 0.15,
+    "baby": 0.15,
+    "light": 0.12,
+    "organic": 0.05,
+    "lactose-free": 0.15,
+    "lactose": 0.15,
+    "low": 0.1,
+    "sodium": 0.05,
+}
 # words that describe preparation or the cook's wishes, not the product to buy: never a reason to refuse
 PREPARATION_WORDS = frozenset(
     """very nice good quality best really jumbo big little approximately approx needed favourite favorite
@@ -120,7 +130,9 @@ class MatchRules:
         return rules
 
     def canonical(self, name: str) -> str:
-        """An ingredient name with each synonym phrase replaced, in one pass, by its group's first name.
+        """An ingredient name whose head phrase, when a synonym, is replaced by its group's first name.
+
+        Only the head counts: "whole milk" is 3.25% milk, "whole milk ricotta" is ricotta.
 
         Only ingredient names are rewritten: rewriting product names would let "Roasted Red Peppers"
         pass for a bell pepper.
@@ -128,9 +140,7 @@ class MatchRules:
         text = normalise(name)
         if self._pattern is None:
             phrases = sorted(self.synonyms, key=len, reverse=True)
-            self._pattern = (
-                re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")(?!\S)") if phrases else None
-            )
+            self._pattern = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")$") if phrases else None
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self.synonyms[m.group(1)], text)

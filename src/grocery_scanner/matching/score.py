@@ -35,13 +35,13 @@ FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crus
 # forms a line may ask for that make a preserved produce product acceptable
 PRESERVED_FORMS = frozenset({"canned", "frozen", "dried", "juice", "ground", "spice", "cooked"})
 # forms a line can ask for by name: then no other of them will do
-LINE_FORMS = frozenset({"canned", "frozen", "dried"})
+LINE_FORMS = frozenset({"canned", "frozen", "dried", "fresh"})
 # cut words on a fruit or vegetable sold outside a fresh aisle: jars, tins, freeze-dried tubs
 PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "diced", "grated", "shredded"})
 # the kinds of food sold fresh, whose canned, frozen or dried form is another product
 FRESH_KINDS = frozenset({"produce", "protein"})
 # the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
-INGREDIENT_KINDS = frozenset({"produce", "protein", "dairy", "spices"})
+INGREDIENT_KINDS = frozenset({"produce", "protein", "spices"})
 # how a product may come already cut; a line asking for a block, or grating it fresh, wants it whole
 CUT_WORDS = frozenset({"grated", "shredded", "crumbled", "sliced", "diced", "chopped", "cubed", "shaved"})
 WHOLE_HINTS = frozenset({"block", "wedge", "chunk", "shaved"})
@@ -50,7 +50,7 @@ FRESH_HERB_HINTS = frozenset(
     {"fresh", "bunch", "each", "ea", "punnet", "living", "pot", "herb", "vegetable", "produce"}
 )
 # product words that say the same as a recipe's ("Less Sodium Soy Sauce" is low-sodium)
-PRODUCT_WORDS = {"less": "low", "reduced": "low"}
+PRODUCT_WORDS = {"less": "low", "reduced": "low", "lite": "light"}
 # words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
 PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
 
@@ -66,7 +66,7 @@ class Target:
     allowed_forms: frozenset[str] = frozenset()
     forms: frozenset[str] = frozenset()  # the forms the ingredient or its line asks for or allows
     cut_by_cook: bool = False  # the line cuts it itself ("1 block feta", "freshly grated parmesan")
-    said: frozenset[str] = frozenset()  # every word of its recipe lines
+    named: frozenset[str] = frozenset()  # the words of its lines before a comma: "sliced mushrooms", not ", sliced"
     brand_words: frozenset[str] = frozenset()
 
     @classmethod
@@ -102,7 +102,7 @@ class Target:
             head=head,
             allowed_forms=allowed,
             forms=frozenset(forms),
-            said=frozenset(said),
+            named=frozenset(w for line in need.lines for w in words(line.split(",")[0])),
             cut_by_cook=bool(said & WHOLE_HINTS or ("freshly" in said and said & {"grated", "shredded"})),
             brand_words=brand,
         )
@@ -143,24 +143,26 @@ def _different_product(target: Target, reading: ProductName, department: str | N
         return f"sold in {department}: not {target.name}"
     if target.cut_by_cook and (cut := sorted(CUT_WORDS & set(reading.words))):
         return f"already {cut[0]}: the recipe line cuts it itself"
+    asked = target.forms & LINE_FORMS
+    for form, (word, evidence) in reading.forms.items():
+        if asked and form in LINE_FORMS - asked:  # "1 can chickpeas" is not a bag of dried ones
+            return f"{form} ({evidence}): the recipe line asks for {'/'.join(sorted(asked))}"
+        if form == "fresh":  # fresh is what a line wants unless it asks for a preserved form
+            continue
+        if form in target.forms or form in target.allowed_forms or word in target.allowed_forms:
+            continue
+        # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
+        if word is not None or kinds & FRESH_KINDS or form == "spice":
+            return f"{form} ({evidence}): the recipe line does not ask for it"
     if "produce" in kinds and not target.forms & PRESERVED_FORMS:
         fresh_aisle = "fresh" in reading.aisle_words or "fresh" in reading.words
-        if (cut := sorted(PROCESSED_CUTS & set(reading.words) - target.said)) and not fresh_aisle:
+        if (cut := sorted(PROCESSED_CUTS & set(reading.words) - target.named)) and not fresh_aisle:
             return f"already {cut[0]}: a preserved form of {target.head}, the line wants it fresh"
         if volume and "juice" not in target.forms:
             return f"sold by volume: a drink or a preserve, not fresh {target.head}"
         fresh_herb = FRESH_HERB_HINTS & (set(reading.words) | reading.aisle_words)
         if target.head in lexicon.herbs and "spice" not in target.forms and not fresh_herb:
             return f"no sign of a fresh {target.head} (a bunch or a pot): likely dried"
-    asked = target.forms & LINE_FORMS
-    for form, (word, evidence) in reading.forms.items():
-        if asked and form in LINE_FORMS - asked:  # "1 can chickpeas" is not a bag of dried ones
-            return f"{form} ({evidence}): the recipe line asks for {'/'.join(sorted(asked))}"
-        if form in target.forms or form in target.allowed_forms or word in target.allowed_forms:
-            continue
-        # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
-        if word is not None or kinds & FRESH_KINDS or form == "spice":
-            return f"{form} ({evidence}): the recipe line does not ask for it"
     return None
 
 
@@ -219,7 +221,7 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
     ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
-    soft += 0.05 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
+    soft += 0.1 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
     confidence = 0.45 + 0.5 * similarity - misses - 0.05 * len(extra) - soft
     if missing:

@@ -1,6 +1,6 @@
 """Relevance-ranked search over one store's catalog, the way store search boxes behave:
-every query word must appear (plural or singular, or a near spelling of a long word), and
-shorter, closer names rank first."""
+names with every query word first (plural or singular, or a near spelling of a long word), then
+names with at least half of them; shorter, closer names rank first."""
 
 from __future__ import annotations
 
@@ -42,7 +42,5 @@ class CatalogSearch:
                 scored.append((1.0, fuzz.ratio(query.lower(), item.name), item.product))
             elif hits * 2 >= len(spellings):
                 scored.append((hits / len(spellings), fuzz.ratio(query.lower(), item.name), item.product))
-        if any(s[0] == 1.0 for s in scored):
-            scored = [s for s in scored if s[0] == 1.0]
         scored.sort(key=lambda s: (-s[0], -s[1], s[2].key))
         return [s[2] for s in scored]
