@@ -30,6 +30,7 @@ class Lexicon:
     companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
     brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
+    cuts: frozenset[str]  # parts of an animal or a fish, never the head of what is bought
     aisle_generic: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
@@ -54,6 +55,7 @@ class Lexicon:
             form_of=form_of,
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
+            cuts=frozenset(words(data["cuts"])),
             aisle_generic=frozenset(words(data["aisle_generic"])),
             brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,

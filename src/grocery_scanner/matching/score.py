@@ -82,8 +82,10 @@ class Target:
             implied.add("ground")
         # only forms the parser moved out of the name; a synonym may have dropped one on purpose
         implied |= (said & PRODUCT_FORMS_IN_LINE) - set(words(need.name))
-        head = next((w for w in reversed(content) if w not in NEUTRAL_WORDS), content[-1])
         lexicon = Lexicon.load()
+        # the head is what is bought: salmon for "salmon fillets", chicken for "chicken breast"
+        nouns = [w for w in content if w not in NEUTRAL_WORDS]
+        head = next((w for w in reversed(nouns) if w not in lexicon.cuts), nouns[-1] if nouns else content[-1])
         allowed = frozenset().union(*(lexicon.companions.get(w, frozenset()) for w in tokens))
         forms = {lexicon.form_of[w] for w in (said | set(tokens) | implied) if w in lexicon.form_of}
         forms |= {PACKAGE_FORMS[w] for w in said if w in PACKAGE_FORMS}
