@@ -14,6 +14,7 @@ voila JSON and read by the voila connector) and the matcher chooses. Counted:
 - wrong_buys: purchases of a product not labelled acceptable (unlabelled ones included);
 - hard_cases: cases with nothing acceptable or with a labelled look-alike among the results;
 - option_precision: share of the options handed to the optimizer that are acceptable;
+- plan_precision: share of purchases where the option a plan buys (the cheapest) is acceptable;
 - lines_per_s: parse + match per line (searches are done beforehand and not timed).
 `-v` prints every wrong buy and miss; `--tuning-only` leaves the held-out set alone.
 Last line: one JSON object.
@@ -90,7 +91,7 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
         found = {o.product.sku: o for query in matcher.queries(need) for o in search(case.catalog, query)}
         prepared.append((case, list(found.values())))
 
-    purchases = good = sellable = found = options = good_options = hard = 0
+    purchases = good = sellable = found = options = good_options = hard = planned = 0
     started = time.perf_counter()
     for case, offers in prepared:
         names = catalog_names(case.catalog)
@@ -98,6 +99,9 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
         name_of = [names[o.offer.product.sku] for o in result.options]
         bought = result.status is MatchStatus.MATCHED
         right = bought and name_of[0] in case.accept
+        if bought:  # what a plan buys at this store: the cheapest of the options it is handed
+            cheapest = min(range(len(name_of)), key=lambda i: (result.options[i].cost, -result.options[i].confidence))
+            planned += name_of[cheapest] in case.accept
         purchases += bought
         good += right
         sellable += bool(case.accept)
@@ -134,6 +138,7 @@ def evaluate(cases: list[Case], parser: LineParser, matcher: Matcher, verbose: b
         "recall": round(found / sellable, 3) if sellable else None,
         "wrong_buys": purchases - good,
         "option_precision": round(good_options / options, 3) if options else None,
+        "plan_precision": round(planned / purchases, 3) if purchases else None,
         "lines_per_s": round(len(prepared) / elapsed),
     }
 

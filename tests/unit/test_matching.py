@@ -170,3 +170,42 @@ def test_matcher_statuses() -> None:
     assert matcher.match(need("salt", pantry=True), offers).status is MatchStatus.PANTRY
     out_of_stock = offer("Evaporated Milk", "354 ml", "1.79", in_stock=False)
     assert matcher.match(need("evaporated milk", 354, Unit.ML), [out_of_stock]).status is MatchStatus.UNAVAILABLE
+
+
+DEMO_LOOK_ALIKES = [
+    ("2 tbsp butter", "Butter Lettuce", "Salted Butter"),
+    ("1 tbsp fresh ginger, grated", "Tuna Lemon & Ginger", "Fresh Ginger Root"),
+    ("2 cups baby spinach", "Perogies Spinach & Feta", "Baby Spinach"),
+    ("1 lb green beans", "Green Beans Garlic Parmesan", None),
+    ("3 carrots, peeled and sliced", "Sliced Carrots", "Carrots"),
+    ("2 cups jasmine rice", "Jasmine Rice Microwaveable Pouch", "Jasmine Rice"),
+    ("4 salmon fillets", "Pink Salmon", "Atlantic Salmon Fillets"),
+    ("1.5 lb baby potatoes", "Baking Potato", None),
+    ("1 onion, diced", "Shallots", "Yellow Onion"),
+    ("2 limes", "Lime Juice Cocktail", "Limes"),
+    ("3 very ripe bananas", "Banana Bread", "Bananas"),
+]
+
+
+@pytest.mark.parametrize(("line", "look_alike", "real"), DEMO_LOOK_ALIKES)
+def test_demo_catalog_look_alikes_are_refused(line_parser, line: str, look_alike: str, real: str | None) -> None:
+    """The demo catalog carries the look-alikes real stores sell; the matcher refuses each."""
+    from grocery_scanner.ingest.recipes import shopping_needs
+    from grocery_scanner.models import Recipe, SourceRef
+    from grocery_scanner.simulator.catalog import build_catalog
+
+    stores = [("harbour-foods", "Harbour Value"), ("maple-market", "Maple Choice")]
+    catalog = {p.name: p for store, house in stores for p in build_catalog(store, house, 42)}
+    matcher = Matcher(RULES)
+    recipe = Recipe(title="t", source="t", ingredients=line_parser.parse(line, SourceRef(source="t")))
+    need = shopping_needs([recipe], matcher.need_key)[0]
+
+    def as_offer(name: str) -> Offer:
+        p = catalog[name]
+        product = Product(store_id="demo", sku=p.key, name=p.name, department=p.department, size=p.size)
+        return Offer(product=product, price=p.price, source_format="t", collection_method="t", confidence=0.95)
+
+    result = matcher.match(need, [as_offer(look_alike), *([as_offer(real)] if real else [])])
+    assert look_alike not in [o.offer.product.name for o in result.options]
+    if real:
+        assert [o.offer.product.name for o in result.options] == [real]
