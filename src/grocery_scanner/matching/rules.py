@@ -138,12 +138,18 @@ class MatchRules:
         pass for a bell pepper.
         """
         text = normalise(name)
+        # trailing words that change nothing ("flat leaf parsley leaves") do not hide the head phrase
+        tail: list[str] = []
+        while text and text.split()[-1] in NEUTRAL_WORDS and " " in text:
+            head_text, _, last = text.rpartition(" ")
+            tail.insert(0, last)
+            text = head_text
         if self._pattern is None:
             phrases = sorted(self.synonyms, key=len, reverse=True)
             self._pattern = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")$") if phrases else None
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self.synonyms[m.group(1)], text)
+        if self._pattern is not None:
+            text = self._pattern.sub(lambda m: self.synonyms[m.group(1)], text)
+        return " ".join([text, *tail])
 
 
 def normalise(text: str) -> str:

@@ -197,18 +197,22 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
     }
     # the aisle counts for the ingredient's forms: fries in the Frozen aisle are frozen fries
-    aisle = set(words(product.department or ""))
+    lexicon = Lexicon.load()
+    aisle = {w for w in reading.aisle_words if w in lexicon.form_of}
     # pasta, beans and spice-aisle herbs are dried whether or not their name says so
-    if not Lexicon.load().kinds(target.head) & FRESH_KINDS or "spice" in reading.forms:
+    if not lexicon.kinds(target.head) & FRESH_KINDS or "spice" in reading.forms:
         aisle.add("dried")
-    only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered)}
+    # a food the ingredient names beside its head ("whole milk ricotta") is a missing word, not a veto
+    only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered) and w not in lexicon.foods}
     if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
         return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",), look_alike=True)
     if conflict := exclusive_conflict(set(target.words), offered):
         return Score(0.0, (conflict,), look_alike=True)
     reasons = [f"'{target.head}' matches"]
-    similarity = fuzz.token_set_ratio(" ".join(target.content), name) / 100
+    # words the aisle says ("frozen" for peas in Frozen Vegetables) are not asked of the name
+    said_by_name = [w for w in target.content if _present(w, offered) or not _present(w, aisle)]
+    similarity = fuzz.token_set_ratio(" ".join(said_by_name or target.content), name) / 100
     missing = [w for w in target.content if not _present(w, offered | aisle) and w not in NEUTRAL_WORDS]
     # a product silent about a variant ("Cocoa Powder" for "unsweetened cocoa"), or without the brand
     # the line named, is a lesser miss than a product lacking what the recipe asked for
