@@ -202,8 +202,16 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     # pasta, beans and spice-aisle herbs are dried whether or not their name says so
     if not lexicon.kinds(target.head) & FRESH_KINDS or "spice" in reading.forms:
         aisle.add("dried")
-    # a food the ingredient names beside its head ("whole milk ricotta") is a missing word, not a veto
-    only_ingredient = {w for w in target.words - offered - aisle if not _present(w, offered) and w not in lexicon.foods}
+    # a food naming the head's kind ("coconut milk") must be there; one further off ("whole milk
+    # ricotta") is only a missing word
+    content = list(target.content)
+    at = content.index(target.head)
+    kind_word = content[at - 1] if at > 0 else None
+    only_ingredient = {
+        w
+        for w in target.words - offered - aisle
+        if not _present(w, offered) and (w not in lexicon.foods or w == kind_word)
+    }
     if form := sorted((only_product | only_ingredient) & FORM_WORDS):
         side = "product" if form[0] in offered else "ingredient"
         return Score(0.0, (f"'{form[0]}' only in the {side}: a different product",), look_alike=True)
