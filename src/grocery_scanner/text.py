@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9%.]+")
 
@@ -22,6 +23,7 @@ def normalise_word(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase without accents: jalapeño -> jalapeno."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -168,6 +169,18 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     return None
 
 
+@lru_cache(maxsize=16384)
+def _read_product(name: str, brand: str | None, department: str | None) -> tuple[str, frozenset[str], ProductName]:
+    """A product's name as matching reads it, its words that count, and what the name and aisle tell."""
+    name = normalise(name)
+    if brand:  # voila-style names start with the brand
+        name = name.removeprefix(normalise(brand)).strip()
+    name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
+    reading = read_name(name.split(), department, brand=brand)
+    offered = frozenset(w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)) - reading.packed_in
+    return name, offered, reading
+
+
 @dataclass(frozen=True)
 class Score:
     confidence: float
@@ -179,12 +192,7 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     brand = (product.brand or "").lower()
     if brand and brand in rules.never_brands:
         return Score(0.0, (f"brand {product.brand} is excluded by your rules",))
-    name = normalise(product.name)
-    if brand:  # voila-style names start with the brand
-        name = name.removeprefix(normalise(brand)).strip()
-    name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
-    reading = read_name(name.split(), product.department, brand=product.brand)
-    offered = {w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)} - reading.packed_in
+    name, offered, reading = _read_product(product.name, product.brand, product.department)
     if not _present(target.head, offered):
         return Score(0.0, (f"'{target.head}' is not in the product name",))
     for phrase in PHRASE_FORMS:
