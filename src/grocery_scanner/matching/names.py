@@ -31,6 +31,7 @@ class Lexicon:
     brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
     cuts: frozenset[str]  # parts of an animal or a fish, never the head of what is bought
+    usual_colours: dict[str, frozenset[str]]  # the colours a food is when a recipe names none
     aisle_generic: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
@@ -56,6 +57,7 @@ class Lexicon:
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
             cuts=frozenset(words(data["cuts"])),
+            usual_colours={words(f)[0]: frozenset(words(c)) for f, c in data["usual_colours"].items()},
             aisle_generic=frozenset(words(data["aisle_generic"])),
             brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,

@@ -243,7 +243,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
     ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
-    soft += 0.1 * len(COLOURS & set(extra))  # a colour the recipe did not name weighs more than other extras
+    # a colour the recipe did not name weighs more than other extras, unless it is the usual one
+    usual = lexicon.usual_colours.get(target.head, frozenset())
+    soft += 0.1 * len(COLOURS & set(extra) - usual)
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
     confidence = 0.45 + 0.5 * similarity - misses - 0.05 * len(extra) - soft
     if missing:

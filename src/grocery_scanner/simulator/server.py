@@ -9,12 +9,14 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from grocery_scanner.simulator import formats
+from grocery_scanner.simulator.assortment import load_assortment
 from grocery_scanner.simulator.catalog import CatalogProduct, build_catalog, seeded_rng
 from grocery_scanner.simulator.faults import Fault, Faults
 from grocery_scanner.simulator.search import CatalogSearch
@@ -39,8 +41,11 @@ class DemoStore:
     requests: int = 0
 
     def __post_init__(self) -> None:
-        house = (self.profile.simulator or {}).get("house_brand", self.profile.name)
-        self.catalog = build_catalog(self.profile.id, house, self.seed)
+        settings = self.profile.simulator or {}
+        if assortment := settings.get("assortment"):  # a real store's exported assortment (CSV)
+            self.catalog = load_assortment(Path(assortment).expanduser())
+        else:
+            self.catalog = build_catalog(self.profile.id, settings.get("house_brand", self.profile.name), self.seed)
         self.search = CatalogSearch(self.catalog)
         self.rng = seeded_rng(self.seed, self.profile.id, "faults")
 
