@@ -88,6 +88,8 @@ GROUND_BY_DEFAULT = frozenset(
 )
 # a spoonful or less of these is the ground spice unless the line says fresh
 _SPACES = re.compile(r"\s+")
+# a clause after a comma that describes the ingredient rather than names it
+_CLAUSE = re.compile(r",\s*(?:with|such as|for|to|or|plus|about|at)\b", re.I)
 
 
 class MatchRulesFile(BaseModel):
@@ -137,7 +139,7 @@ class MatchRules:
         Only ingredient names are rewritten: rewriting product names would let "Roasted Red Peppers"
         pass for a bell pepper.
         """
-        text = normalise(name)
+        text = normalise(_CLAUSE.split(name)[0])  # "diced tomatoes, with juices" are diced tomatoes
         # trailing words that change nothing ("flat leaf parsley leaves") do not hide the head phrase
         tail: list[str] = []
         while text and text.split()[-1] in NEUTRAL_WORDS and " " in text:
