@@ -50,6 +50,7 @@ PHRASE_FORMS = (
     "sweet potato",
     "bell pepper",
     "cherry tomato",
+    "cooking wine",
 )
 # product words that change nothing a recipe cares about
 NEUTRAL_WORDS = frozenset(
