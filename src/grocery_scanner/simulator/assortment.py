@@ -16,53 +16,47 @@ from pathlib import Path
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.models import PackSize, Quantity, Unit
 from grocery_scanner.simulator.catalog import CatalogProduct
-from grocery_scanner.stores.pricetext import parse_money, parse_size
+from grocery_scanner.stores.pricetext import parse_size, to_decimal
 
 UNKNOWN_SIZE = PackSize(each=Quantity(amount=1, unit=Unit.EA))
 MARKETPLACE_ID = 100_000_000  # Woolworths marketplace (non-food, third-party) product ids start here
 
 
-def _superstore(row: dict[str, str]) -> CatalogProduct | None:
-    price = parse_money(row["Current Price"].strip() and f"${row['Current Price'].strip()}")
-    if price is None:
-        return None
-    previous = parse_money(row["Previous Price"].strip() and f"${row['Previous Price'].strip()}")
-    size = parse_size(f"{row['Amount']} {row['Units']}") or UNKNOWN_SIZE
+def _product(
+    key: str, name: str, department: str, size: PackSize | None, price: Decimal, regular: Decimal
+) -> CatalogProduct:
+    """A product as the export lists it: one shelf price, always in stock, no deals."""
     return CatalogProduct(
-        key=row["Product ID"],
-        name=row["Name"].strip(),
-        brand=None,
-        department=row["Category"].strip(),
-        size=size,
-        regular_price=max(price, previous or price),
+        key=key,
+        name=name.strip(),
+        brand=None,  # the exports put the brand inside the name, or nowhere
+        department=department.strip(),
+        size=size or UNKNOWN_SIZE,
+        regular_price=max(price, regular),
         price=price,
         multi_buy=None,
         member_price=None,
         weighted=False,
         in_stock=True,
+    )
+
+
+def _superstore(row: dict[str, str]) -> CatalogProduct | None:
+    price = to_decimal(row["Current Price"])
+    if price is None or price <= 0:
+        return None
+    size = parse_size(f"{row['Amount']} {row['Units']}")
+    return _product(
+        row["Product ID"], row["Name"], row["Category"], size, price, to_decimal(row["Previous Price"]) or price
     )
 
 
 def _australian(row: dict[str, str]) -> CatalogProduct | None:
     product_id = row["URL"].rstrip("/").rsplit("/", 1)[-1]
-    if not product_id.isdigit() or int(product_id) >= MARKETPLACE_ID or not row["Price"].strip():
+    price = to_decimal(row["Price"])
+    if not product_id.isdigit() or int(product_id) >= MARKETPLACE_ID or price is None:
         return None
-    price = Decimal(row["Price"].strip()).quantize(Decimal("0.01"))
-    if price <= 0:
-        return None
-    return CatalogProduct(
-        key=product_id,
-        name=row["Name"].strip(),
-        brand=None,
-        department="",
-        size=parse_size(row["Name"]) or UNKNOWN_SIZE,
-        regular_price=price,
-        price=price,
-        multi_buy=None,
-        member_price=None,
-        weighted=False,
-        in_stock=True,
-    )
+    return _product(product_id, row["Name"], "", parse_size(row["Name"]), price, price)
 
 
 @cache
