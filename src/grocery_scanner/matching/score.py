@@ -38,7 +38,7 @@ PRESERVED_FORMS = frozenset({"canned", "frozen", "dried", "juice", "ground", "sp
 # forms a line can ask for by name: then no other of them will do
 LINE_FORMS = frozenset({"canned", "frozen", "dried", "fresh"})
 # cut words on a fruit or vegetable sold outside a fresh aisle: jars, tins, freeze-dried tubs
-PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "diced", "grated", "shredded"})
+PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "slice", "diced", "grated", "shredded"})
 # the kinds of food sold fresh, whose canned, frozen or dried form is another product
 FRESH_KINDS = frozenset({"produce", "protein"})
 # the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
@@ -147,7 +147,10 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     if target.cut_by_cook and (cut := sorted(CUT_WORDS & set(reading.words))):
         return f"already {cut[0]}: the recipe line cuts it itself"
     asked = target.forms & LINE_FORMS
+    named = {form for form, (word, _) in reading.forms.items() if word is not None}
     for form, (word, evidence) in reading.forms.items():
+        if word is None and form in LINE_FORMS and named & LINE_FORMS:
+            continue  # the name says "Dried Porcini" though the aisle is Fresh Vegetables: the name wins
         if asked and form in LINE_FORMS - asked:  # "1 can chickpeas" is not a bag of dried ones
             return f"{form} ({evidence}): the recipe line asks for {'/'.join(sorted(asked))}"
         if form == "fresh":  # fresh is what a line wants unless it asks for a preserved form
