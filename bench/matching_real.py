@@ -3,9 +3,14 @@
 Cases (bench/data/matching_real/): real-world recipes as recipe sites print them, one file per
 writer, each recipe naming the catalog it is shopped in. A case line is
 `line | acceptable products | look-alikes | reason`, products named as the catalog prints them.
-They were written and labelled by people who had not seen the matching rules, from the search
-results `bench/real_candidates.py` shows. `tuning/` is used to improve the matcher; `holdout/` was
-written at the same time, before any tuning, and is not looked at while tuning.
+They were written and labelled by writers who had not seen the matching rules, from the search
+results `bench/real_candidates.py` shows. `tuning/` is used to improve the matcher; `holdout/` is
+scored once, after tuning, and not used to tune. Sets A-C were tuned on from the start; D and E
+were the first held-out sets (written before any tuning, scored once, then folded into tuning);
+F, written later by another writer who never saw the rules, is the held-out set now.
+Labels name products, so a product outside the pool its writer saw counts as wrong even when the
+writer's own reason says it is right; three such labels in the tuning sets were corrected
+(fresh lemons, cornflour, cooked king prawns), none in the held-out set.
 
 Each line is parsed, its query typed into the catalog's search (the first two pages, served as
 voila JSON and read by the voila connector) and the matcher chooses. Counted:
