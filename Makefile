@@ -42,7 +42,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
-	for b in search parsing matching matching_real optimizer workflow; do $(BIN)/python bench/$$b.py | tail -1; done
+	for b in search parsing sizes matching matching_real optimizer workflow; do $(BIN)/python bench/$$b.py | tail -1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grocery_scanner.errors import ParseError
-from grocery_scanner.models import Offer
+from grocery_scanner.models import MultiBuy, Offer
 from grocery_scanner.stores.registry import get_connector
 
 # (connector, glob under fixtures, how to count the products the file holds)
@@ -455,3 +455,21 @@ def test_truncated_fixture_never_yields_invented_prices(fixtures_dir: Path) -> N
     body = (fixtures_dir / PCX_MILK).read_text(encoding="utf-8")
     with pytest.raises(ParseError):
         get_connector("pcexpress").parse(body[: len(body) // 2], "nofrills")
+
+
+@pytest.mark.parametrize(
+    ("pre", "price", "post", "deal", "each", "size"),
+    [
+        ("2 for", 8.00, "or $4.77 each", (2, "8.00"), "4.77", None),
+        ("2 FOR", 5.00, None, (2, "5.00"), "2.50", None),
+        ("3/", 5.00, "or $1.66 ea.", (3, "5.00"), "1.66", None),
+        (None, 3.99, "600 g", None, "3.99", "600 g"),
+    ],
+)
+def test_flipp_deals_and_sizes_printed_around_the_price(pre, price, post, deal, each, size) -> None:
+    """ "N for $X" deals in the text before the price, and sizes in the text after it."""
+    item = {"id": 1, "name": "Yogurt Tubs", "current_price": price, "pre_price_text": pre, "post_price_text": post}
+    offer = get_connector("flipp").parse(json.dumps({"items": [item]}), "flyer").offers[0]
+    assert offer.multi_buy == (MultiBuy(quantity=deal[0], total=Decimal(deal[1])) if deal else None)
+    assert offer.price == Decimal(each)
+    assert (str(offer.product.size) if offer.product.size else None) == size

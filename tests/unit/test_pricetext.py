@@ -38,6 +38,26 @@ from grocery_scanner.stores.pricetext import (
         ("Janes Pub Style Chicken Wings Frozen 760 g", 1, 760, Unit.G, False),
         ("Sealtest 3.25% Milk Homogenized 4 L", 1, 4000, Unit.ML, False),
         ("1000ml", 1, 1000, Unit.ML, False),
+        # counts and packs as stores and flyers print them
+        ("12-pack", 1, 12, Unit.EA, False),
+        ("8 Pack x 93 ml", 8, 93, Unit.ML, False),
+        ("Juice Boxes (Pack of 8)", 1, 8, Unit.EA, False),
+        ("100 g 4 ct", 4, 100, Unit.G, False),
+        ("6ct", 1, 6, Unit.EA, False),
+        ("6'S", 1, 6, Unit.EA, False),
+        ("120s", 1, 120, Unit.EA, False),
+        ("12 Buns", 1, 12, Unit.EA, False),
+        ("1 Pint", 1, 473.18, Unit.ML, False),
+        ("4 X 95-100 ML", 4, 97.5, Unit.ML, True),
+        ("Coopers Ultra Light 375mL x 6 pack", 6, 375, Unit.ML, False),
+        ("Golden Circle Apple Mango Juice Tetra 6 Pack 200mL", 6, 200, Unit.ML, False),
+        ("SPC Baked Beans Rich Tomato 220g x 4 pack", 4, 220, Unit.G, False),
+        ("National Party Pies 12 Pack 720g", 1, 720, Unit.G, False),
+        ("Twinings Pure Green Tea Bags 10 Pack 15g", 1, 15, Unit.G, False),
+        ("Streets Paddle Pop Cyclone Ice Cream Sticks 8 pack 688mL", 1, 688, Unit.ML, False),
+        # a range with a unit on both ends is approximate
+        ("Woolworths Pork Belly 600g - 1.3kg", 1, 950, Unit.G, True),
+        ("900 G - 1 KG", 1, 950, Unit.G, True),
     ],
 )
 def test_sizes(text: str, count: int, amount: float, unit: Unit, approximate: bool) -> None:
@@ -47,7 +67,9 @@ def test_sizes(text: str, count: int, amount: float, unit: Unit, approximate: bo
     assert size.each.amount == pytest.approx(amount, abs=0.01)
 
 
-@pytest.mark.parametrize("text", ["", None, "Product of USA No. 1 Grade", "2.20/kg", "3.25% milk", "$4.99"])
+@pytest.mark.parametrize(
+    "text", ["", None, "Product of USA No. 1 Grade", "2.20/kg", "3.25% milk", "$4.99", "Dempster's Buns", "1990s hits"]
+)
 def test_no_size(text: str | None) -> None:
     assert parse_size(text) is None
 
@@ -115,3 +137,28 @@ def test_size_round_trip(count: int, amount: int, unit: Unit) -> None:
 def test_multi_buy_round_trip(quantity: int, total: Decimal) -> None:
     deal = MultiBuy(quantity=quantity, total=total)
     assert parse_price_text(format_multi_buy(deal)).multi_buy == deal
+
+
+@given(
+    st.integers(min_value=1, max_value=48),
+    st.integers(min_value=1, max_value=50_000),
+    st.sampled_from(list(Unit)),
+    st.booleans(),
+)
+def test_size_round_trip_keeps_approximate(count: int, amount: int, unit: Unit, approximate: bool) -> None:
+    size = PackSize(count=count, each=Quantity(amount=amount, unit=unit), approximate=approximate)
+    assert parse_size(format_size(size)) == size
+
+
+@given(
+    st.integers(min_value=2, max_value=48),
+    st.integers(min_value=1, max_value=5000),
+    st.sampled_from(["g", "ml", "kg", "l"]),
+    st.sampled_from(["{n} x {a} {u}", "{a}{u} x {n} pack", "{n} Pack x {a} {u}", "{a} {u} {n} ct"]),
+)
+def test_a_multipack_total_is_never_smaller_than_one_unit(n: int, amount: int, unit: str, shape: str) -> None:
+    size = parse_size(shape.format(n=n, a=amount, u=unit))
+    one = parse_size(f"{amount} {unit}")
+    assert size is not None and one is not None
+    assert size.count == n
+    assert size.total.amount >= one.total.amount

@@ -27,7 +27,7 @@ from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_siz
 from grocery_scanner.stores.profiles import StoreProfile
 
 _ALTERNATIVES = re.compile(r"\bor\b", re.I)
-_MULTI_PREFIX = re.compile(r"^\s*(\d+)\s*/\s*$")
+_MULTI_PREFIX = re.compile(r"^\s*(\d+)\s*(?:/|for)\s*\$?\s*$", re.I)  # "3/", "2 for", "2 FOR $"
 _PER_WEIGHT = re.compile(r"/\s*(lb|kg|100\s*g)\b", re.I)
 
 
@@ -54,7 +54,8 @@ class _FlippBase(Connector):
         regular: Decimal | None = None,
     ) -> Offer:
         name = clean(item["name"])
-        size = parse_size(name)
+        # the size is often printed after the price ("600 g") rather than in the name
+        size = parse_size(name) or parse_size(post)
         confidence = self.confidence
         notes: list[str] = [t for t in [item.get("sale_story")] if t]
         if _ALTERNATIVES.search(name) or count_sizes(name) > 1:

@@ -42,6 +42,9 @@ _UNITS: dict[str, tuple[Unit, float]] = {
     "litres": (Unit.ML, 1000.0),
     "liters": (Unit.ML, 1000.0),
     "fl oz": (Unit.ML, 29.5735295625),
+    "pint": (Unit.ML, 473.176473),
+    "pints": (Unit.ML, 473.176473),
+    "pt": (Unit.ML, 473.176473),
     "un": (Unit.EA, 1.0),
     "ea": (Unit.EA, 1.0),
     "each": (Unit.EA, 1.0),
@@ -58,9 +61,37 @@ _UNITS: dict[str, tuple[Unit, float]] = {
 }
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _NUM = r"\d+(?:[.,]\d+)?"
-_MULTI_SIZE = re.compile(rf"(?<![\w.])(\d+)\s*[x×]\s*({_NUM})\s*({_UNIT_ALT})\.?(?![a-z])", re.I)
+_RANGE = rf"({_NUM})(?:\s*(?:-|–|to)\s*({_NUM}))?"
+# "4 x 113 g", "4 X 95-100 ML", "8 Pack x 93 ml"
+_MULTI_SIZE = re.compile(
+    rf"(?<![\w.])(\d+)\s*(?:-?\s*(?:pack|pk)s?\s*)?[x×]\s*{_RANGE}\s*({_UNIT_ALT})\.?(?![a-z])", re.I
+)
+# "375mL x 10 pack", "500ml 4 Pack", "6 Pack 200mL", "220g x 4 pack", "100 g 4 ct": that many items of
+# that size, unless the pack is of tea bags, capsules or ice creams (see _PACK_TOTAL); a weight after the
+# count ("Party Pies 12 Pack 720g") is the whole pack's
+_PACK = re.compile(
+    rf"(?<![\w.])(?:(\d+)\s*-?\s*(?:pack|pk)\b[^\d]{{0,12}}?({_NUM})\s*(ml|l)\b"
+    rf"|({_NUM})\s*(ml|l|g|kg)\b\s*(?:x\s*)?(\d+)\s*-?\s*(?:pack|pk)\b"
+    rf"|({_NUM})\s*({_UNIT_ALT})\.?\s+(\d+)\s*ct\b)",
+    re.I,
+)
+# packs whose printed size is the whole pack: "Tea Bags 50 Pack 100g", "Ice Cream Sticks 8 pack 688mL"
+_PACK_TOTAL = re.compile(r"\btea\b|\bbags?\b|capsule|\bpods?\b|ice cream|\bsticks\b|\bbars\b|\bcones\b", re.I)
+# "500g - 650g", "900 G - 1 KG": a range with a unit on both ends
+_UNIT_RANGE = re.compile(
+    rf"(?<![\w.$/])({_NUM})\s*({_UNIT_ALT})\.?\s*(?:-|–|to)\s*({_NUM})\s*({_UNIT_ALT})\.?(?![a-z])", re.I
+)
+# counts: "12-pack", "(Pack of 8)", "6ct", "6'S", "120s", "12 Buns"
+_COUNT = re.compile(
+    r"(?<![\w.$])(\d+)\s*(?:-\s*pack\b|ct\b|'s\b|s\b|\s(?:buns|rolls|eggs|bagels|muffins|tortillas|wraps"
+    r"|slices|bars|cans|bottles|pods|capsules|tea bags|bags|sachets|cups|pouches|sticks|portions)\b)"
+    r"|pack of (\d+)",
+    re.I,
+)
 _SINGLE_SIZE = re.compile(rf"(?<![\w.$/])({_NUM})(?:\s*(?:-|–|to)\s*({_NUM}))?\s*({_UNIT_ALT})\.?(?![a-z])", re.I)
 _COUNT_PHRASE = re.compile(rf"(?<![\w.])({_NUM})(?:\s*(?:-|–|to)\s*({_NUM}))?\s+[a-z]+\s+per\s+\w+", re.I)
+MAX_COUNT = 500  # "2020s" is a decade, not a pack
+_APPROXIMATE = re.compile(r"^\s*(?:~|approx\.?|about)\s*", re.I)
 _SOLD_SINGLY = re.compile(r"sold individually|\bper (?:item|unit)\b", re.I)
 
 
@@ -74,38 +105,65 @@ def _quantity(amount: float, unit_word: str) -> Quantity | None:
     return Quantity(amount=value, unit=unit) if value > 0 else None
 
 
+def _midpoint(low: float, high: float | None) -> tuple[float, bool]:
+    """The amount a range stands for (its middle) and whether it is approximate."""
+    return ((low + high) / 2, True) if high is not None and high > low else (low, False)
+
+
+def _sizes(text: str) -> list[tuple[int, PackSize]]:
+    """Every size the text states, with where it starts; multipacks and ranges before plain sizes,
+    so that at the same place "4 X 95-100 ML" wins over "95-100 ML"."""
+    found: list[tuple[int, PackSize]] = []
+    for match in _MULTI_SIZE.finditer(text):
+        amount, approximate = _midpoint(_number(match.group(2)), match.group(3) and _number(match.group(3)))
+        each = _quantity(amount, match.group(4))
+        if each is not None:
+            found.append((match.start(), PackSize(count=int(match.group(1)), each=each, approximate=approximate)))
+    for match in _PACK.finditer(text) if not _PACK_TOTAL.search(text) else ():
+        count, amount, unit = (match.group(1), match.group(2), match.group(3))
+        if count is None:
+            count, amount, unit = match.group(6), match.group(4), match.group(5)
+        if count is None:
+            count, amount, unit = match.group(9), match.group(7), match.group(8)
+        each = _quantity(_number(amount), unit)
+        if each is not None and int(count) >= 1:
+            found.append((match.start(), PackSize(count=int(count), each=each)))
+    for match in _UNIT_RANGE.finditer(text):
+        low = _quantity(_number(match.group(1)), match.group(2))
+        high = _quantity(_number(match.group(3)), match.group(4))
+        if low is not None and high is not None and low.unit is high.unit and high.amount > low.amount:
+            middle = Quantity(amount=round((low.amount + high.amount) / 2, 6), unit=low.unit)
+            found.append((match.start(), PackSize(each=middle, approximate=True)))
+    for match in _SINGLE_SIZE.finditer(text):
+        amount, approximate = _midpoint(_number(match.group(1)), match.group(2) and _number(match.group(2)))
+        each = _quantity(amount, match.group(3))
+        if each is not None:
+            found.append((match.start(), PackSize(each=each, approximate=approximate)))
+    return found
+
+
 def parse_size(text: str | None) -> PackSize | None:
     """The pack size in `text`, preferring a weight or volume over a count.
 
-    Handles "4 l", "675 g", "4 x 113 g", "650-750 g" (midpoint, approximate), "18 un",
-    "12 EA", "946 mL or 396 g" (the first), "5 breasts per tray", "Sold individually",
-    and sizes inside a product name ("Chicken Wings Frozen 760 g").
+    Handles "4 l", "675 g", "4 x 113 g", "4 X 95-100 ML" (four of about 97.5 ml), "8 Pack x 93 ml",
+    "375mL x 10 pack", "650-750 g" and "900 G - 1 KG" (middle, approximate), "18 un", "12 EA",
+    "12-pack", "(Pack of 8)", "6ct", "6'S", "12 Buns", "1 Pint", "946 mL or 396 g" (the first),
+    "5 breasts per tray", "Sold individually", and sizes inside a product name.
     """
     if not text:
         return None
-    candidates: list[tuple[int, PackSize]] = []
-    for match in _MULTI_SIZE.finditer(text):
-        count = int(match.group(1))
-        each = _quantity(_number(match.group(2)), match.group(3))
-        if count >= 1 and each is not None:
-            candidates.append((match.start(), PackSize(count=count, each=each)))
-    for match in _SINGLE_SIZE.finditer(text):
-        low = _number(match.group(1))
-        high = _number(match.group(2)) if match.group(2) else None
-        amount = (low + high) / 2 if high is not None and high > low else low
-        each = _quantity(amount, match.group(3))
-        if each is not None:
-            candidates.append((match.start(), PackSize(each=each, approximate=high is not None)))
+    candidates = _sizes(text)
     measured = [c for c in candidates if c[1].each.unit is not Unit.EA]
     pool = measured or candidates
     if pool:
-        return min(pool, key=lambda c: c[0])[1]
+        size = min(pool, key=lambda c: c[0])[1]
+        return size.model_copy(update={"approximate": True}) if _APPROXIMATE.match(text) else size
     if match := _COUNT_PHRASE.search(text):
-        low = _number(match.group(1))
-        high = _number(match.group(2)) if match.group(2) else None
-        amount = (low + high) / 2 if high is not None and high > low else low
+        amount, approximate = _midpoint(_number(match.group(1)), match.group(2) and _number(match.group(2)))
         if amount > 0:
-            return PackSize(each=Quantity(amount=amount, unit=Unit.EA), approximate=high is not None)
+            return PackSize(each=Quantity(amount=amount, unit=Unit.EA), approximate=approximate)
+    if (match := _COUNT.search(text)) and 1 <= (count := int(match.group(1) or match.group(2))) <= MAX_COUNT:
+        return PackSize(each=Quantity(amount=count, unit=Unit.EA))
     if _SOLD_SINGLY.search(text):
         return PackSize(each=Quantity(amount=1, unit=Unit.EA))
     return None
@@ -119,7 +177,8 @@ def count_sizes(text: str) -> int:
 def format_size(size: PackSize) -> str:
     """Canonical text for a size; `parse_size(format_size(s))` gives `s` back."""
     each = f"{size.each.amount:g} {size.each.unit.value}"
-    return each if size.count == 1 else f"{size.count} x {each}"
+    text = each if size.count == 1 else f"{size.count} x {each}"
+    return f"~{text}" if size.approximate else text
 
 
 _MONEY = re.compile(r"\$\s*(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)|(\d{1,3})\s*¢")
