@@ -473,3 +473,13 @@ def test_flipp_deals_and_sizes_printed_around_the_price(pre, price, post, deal, 
     assert offer.multi_buy == (MultiBuy(quantity=deal[0], total=Decimal(deal[1])) if deal else None)
     assert offer.price == Decimal(each)
     assert (str(offer.product.size) if offer.product.size else None) == size
+
+
+def test_pcexpress_low_stock_is_buyable(fixtures_dir: Path) -> None:
+    doc = json.loads(
+        (fixtures_dir / "pcexpress" / "productfacade_v4_search_nofrills_store7411_milk_2023-07-17.json").read_text()
+    )
+    doc["results"][0]["stockStatus"] = "LOW"
+    doc["results"][1]["stockStatus"] = "OUT_OF_STOCK"
+    offers = get_connector("pcexpress").parse(json.dumps(doc), "nofrills").offers
+    assert offers[0].in_stock and not offers[1].in_stock

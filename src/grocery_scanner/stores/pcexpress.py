@@ -20,6 +20,9 @@ from grocery_scanner.stores.base import (
 from grocery_scanner.stores.pricetext import parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
+# stock statuses that mean the product cannot be bought now; "OK" and "LOW" can
+OUT_OF_STOCK = frozenset({"OUT", "OUT_OF_STOCK", "SOLD_OUT", "UNAVAILABLE"})
+
 
 class PcExpressConnector(Connector):
     name = "pcexpress"
@@ -98,7 +101,7 @@ class PcExpressConnector(Connector):
                 multi_buy=deal_text.multi_buy if deal_text else None,
                 sold_by=sold_by,
                 price_per_kg=price_per_kg,
-                in_stock=item.get("stockStatus", "OK") == "OK",
+                in_stock=str(item.get("stockStatus", "OK")).upper() not in OUT_OF_STOCK,  # "LOW" is on the shelf
                 notes=notes,
             )
         )
