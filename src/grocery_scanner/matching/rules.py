@@ -57,14 +57,16 @@ NEUTRAL_WORDS = frozenset(
     """a and or of in with the pure real classic original plain natural fresh large regular value pack
     family size premium select choice grade no. 1 product partly skimmed fine filtered microfiltered
     style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
-    prepared long grain not from concentrate halves sliced shredded grated raw chunk liquid
+    prepared grain not from concentrate halves sliced shredded grated raw chunk liquid
     active dry semi-sweet seedless navel roma vine italian bell hass full fat sheets deep dish kernel
-    cut straight tray approx each""".split()
+    cut straight tray approx each bunch punnet punnets loose sleeved herb""".split()
 )
 COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})
 # soft preferences: a variant the recipe did not ask for is acceptable but second choice
 SOFT_WORDS = {
     "sweet": 0.15,
+    "snacking": 0.15,
+    "gluten": 0.15,
     "mini": 0.15,
     "baby": 0.15,
     "light": 0.12,

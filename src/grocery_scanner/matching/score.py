@@ -39,6 +39,9 @@ PRESERVED_FORMS = frozenset({"canned", "frozen", "dried", "juice", "ground", "sp
 LINE_FORMS = frozenset({"canned", "frozen", "dried", "fresh"})
 # cut words on a fruit or vegetable sold outside a fresh aisle: jars, tins, freeze-dried tubs
 PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "slice", "diced", "grated", "shredded"})
+# what a word in the product name that the recipe did not ask for costs
+PRODUCE_EXTRA = 0.1
+OTHER_EXTRA = 0.05
 # the kinds of food sold fresh, whose canned, frozen or dried form is another product
 FRESH_KINDS = frozenset({"produce", "protein"})
 # the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
@@ -52,6 +55,11 @@ FRESH_HERB_HINTS = frozenset(
 )
 # product words that say the same as a recipe's ("Less Sodium Soy Sauce" is low-sodium)
 PRODUCT_WORDS = {"less": "low", "reduced": "low", "lite": "light"}
+PRODUCT_PHRASES = {
+    "whole grain": "wholegrain",
+    "italian parsley": "flat leaf parsley",
+    "continental parsley": "flat leaf parsley",
+}
 # words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
 PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
 
@@ -179,6 +187,8 @@ def _read_product(name: str, brand: str | None, department: str | None) -> tuple
     if brand:  # voila-style names start with the brand
         name = name.removeprefix(normalise(brand)).strip()
     name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
+    for phrase, same in PRODUCT_PHRASES.items():
+        name = name.replace(phrase, same)
     reading = read_name(name.split(), department, brand=brand)
     offered = frozenset(w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)) - reading.packed_in
     return name, offered, reading
@@ -250,7 +260,10 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     usual = lexicon.usual_colours.get(target.head, frozenset())
     soft += 0.1 * len(COLOURS & set(extra) - usual)
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
-    confidence = 0.45 + 0.5 * similarity - misses - 0.05 * len(extra) - soft
+    # fruit and vegetables come in varieties: an unasked one ("Caribbean Avocado", "Thai Eggplant") is second
+    # choice, out of the band of options a plan chooses from when a plain one is sold
+    per_extra = PRODUCE_EXTRA if "produce" in lexicon.kinds(target.head) else OTHER_EXTRA
+    confidence = 0.45 + 0.5 * similarity - misses - per_extra * len(extra) - soft
     if missing:
         reasons.append(f"missing {', '.join(missing)}")
     if extra:
