@@ -104,3 +104,40 @@ def test_cli_parse_bad_input(tmp_path: Path, content: bytes, message: str) -> No
     path.write_bytes(content)
     done = run_cli("parse", str(path))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "connector"),
+    [
+        ("metro", "metro_search_results_reduced_2026-09-20.html", "metro-html"),
+        ("voila", "voila_safeway_search_milk_2023-07-17.json", "voila"),
+        ("pcexpress", "nextdata_tiles_nofrills_2026-01-02.jsonl", "pcexpress-nextdata"),
+        ("sobeys", "algolia_dxp_product_en_milk_page0_raw.json", "sobeys-algolia"),
+        ("flipp/flyer_items", "foodbasics.json", "flipp-flyer"),
+    ],
+)
+def test_cli_offers_detects_the_format(fixtures_dir: Path, folder: str, name: str, connector: str) -> None:
+    done = run_cli("offers", str(fixtures_dir / folder / name), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert f"detected format: {connector}" in done.stderr and json.loads(done.stdout)
+
+
+def test_cli_offers_names_the_connector_that_fits(fixtures_dir: Path, tmp_path: Path) -> None:
+    flyer = fixtures_dir / "flipp" / "flyer_items" / "foodbasics.json"
+    done = run_cli("offers", str(flyer), "--connector", "flipp")
+    assert done.returncode == 2 and "try --connector flipp-flyer" in done.stderr and "Traceback" not in done.stderr
+    text = tmp_path / "notes.txt"
+    text.write_text("just some words\n")
+    done = run_cli("offers", str(text))
+    assert done.returncode == 2 and "no connector reads offers from it" in done.stderr
+
+
+def test_sobeys_reads_recorded_hits_one_a_line(fixtures_dir: Path, tmp_path: Path) -> None:
+    """The JSON-lines shape scrapers save (each hit, or wrapped in raw_source.data), as for PC Express tiles."""
+    from grocery_scanner.stores.registry import get_connector
+
+    doc = json.loads((fixtures_dir / "sobeys" / "algolia_dxp_product_en_milk_page0_raw.json").read_text())
+    hits = doc["results"][0]["hits"][:4]
+    lines = "\n".join(json.dumps({"raw_source": {"data": h}} if i % 2 else h) for i, h in enumerate(hits))
+    offers = get_connector("sobeys-algolia").parse(lines, "sobeys").offers
+    assert [o.product.sku for o in offers] == [str(h["objectID"]) for h in hits]

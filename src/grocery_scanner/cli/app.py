@@ -81,27 +81,50 @@ def search(
 @app.command()
 def offers(
     file: Annotated[Path, typer.Argument(help="A saved response or page.")],
-    connector: Annotated[str, typer.Option("--connector", "-c", help="Which format the file is in.")],
+    connector: Annotated[
+        str | None, typer.Option("--connector", "-c", help="Which format the file is in (detected when not given).")
+    ] = None,
     output: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Parse a saved store response with one connector and print its offers."""
+    """Parse a saved store response and print its offers; the format is detected unless named."""
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
-    from grocery_scanner.stores.registry import get_connector
+    from grocery_scanner.errors import ParseError
+    from grocery_scanner.stores.registry import CONNECTORS, fitting, get_connector
 
-    parser = get_connector(connector)
+    parser = get_connector(connector) if connector else None
     try:
         body = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserInputError(f"{file}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(f"{file}: cannot read as text ({exc})") from None
-    page = parser.parse(body, file.stem)
+    if parser is None:
+        fits = fitting(body, file.stem)
+        if not fits:
+            raise UserInputError(f"{file}: no connector reads offers from it (formats: {', '.join(CONNECTORS)})")
+        connector, page = fits[0]
+        err_console.print(f"detected format: {connector}", highlight=False)
+    else:
+        try:
+            page = parser.parse(body, file.stem)
+        except ParseError as exc:
+            raise UserInputError(f"{exc}{_better_connector(body, file.stem, connector)}") from None
+        if not page.offers and (hint := _better_connector(body, file.stem, connector)):
+            raise UserInputError(f"{file}: no offers read with {connector}{hint}")
     if output is OutputFormat.json:
         print_offers_json(page.offers, console)
     else:
         print_offers_table(page.offers, console, title=f"{file.name} ({connector})")
     for skip in page.skipped:
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
+
+
+def _better_connector(body: str, name: str, tried: str) -> str:
+    """A hint naming the connector that does read the file, if one does."""
+    from grocery_scanner.stores.registry import fitting
+
+    others = [c for c, _ in fitting(body, name) if c != tried]
+    return f"; it looks like a '{others[0]}' file: try --connector {others[0]}" if others else ""
 
 
 ServingsOpt = Annotated[float | None, typer.Option("--servings", min=0.01, help="Scale every recipe to N servings.")]

@@ -119,3 +119,24 @@ def estimated_weight(price: Decimal, price_per_kg: Decimal) -> PackSize:
     """The approximate weight of one item from its average price and its price per kg."""
     grams = round(float(price / price_per_kg) * 1000, 1)
     return PackSize(each=Quantity(amount=grams, unit=Unit.G), approximate=True)
+
+
+def is_json_lines(text: str) -> bool:
+    """A file of recorded items, one JSON object a line (as scrapers save them)."""
+    text = text.lstrip()
+    return text.startswith("{") and "\n{" in text
+
+
+def recorded_lines(text: str, store_id: str) -> list[Any]:
+    """The items of a JSON-lines recording; each line is the item, or wraps it in `raw_source.data`."""
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ParseError(store_id, f"line {number} is not valid JSON ({exc.msg})") from exc
+        raw = record.get("raw_source") if isinstance(record, dict) else None
+        items.append((raw.get("data") if isinstance(raw, dict) else None) or record)
+    return items

@@ -6,7 +6,6 @@ Also reads a JSON-lines file of recorded tiles (each line a tile, or a record wh
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
@@ -19,7 +18,9 @@ from grocery_scanner.stores.base import (
     SearchRequest,
     Skip,
     clean,
+    is_json_lines,
     load_json,
+    recorded_lines,
     require,
     weight_pricing,
 )
@@ -46,8 +47,8 @@ class NextDataConnector(Connector):
             if script is None:
                 raise ParseError(store_id, 'search page has no <script id="__NEXT_DATA__">')
             doc = load_json(script.text(), store_id, "__NEXT_DATA__")
-        elif text.startswith("{") and "\n{" in text:
-            return self._parse_tiles(self._recorded_tiles(text, store_id), store_id, None)
+        elif is_json_lines(text):
+            return self._parse_tiles(recorded_lines(text, store_id), store_id, None)
         else:
             doc = load_json(text, store_id, "__NEXT_DATA__")
         components = require(doc, SECTIONS_PATH, store_id, "__NEXT_DATA__")
@@ -56,19 +57,6 @@ class NextDataConnector(Connector):
             tiles.extend(((component or {}).get("data") or {}).get("productTiles") or [])
         paging = require(doc, "props.pageProps.initialSearchData", store_id, "__NEXT_DATA__").get("pagination")
         return self._parse_tiles(tiles, store_id, paging)
-
-    @staticmethod
-    def _recorded_tiles(text: str, store_id: str) -> list[Any]:
-        tiles = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ParseError(store_id, f"line {number} is not valid JSON ({exc.msg})") from exc
-            tiles.append(((record.get("raw_source") or {}).get("data")) or record)
-        return tiles
 
     def _parse_tiles(self, tiles: list[Any], store_id: str, paging: dict[str, Any] | None) -> ParsedPage:
         page = ParsedPage(offers=[])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grocery_scanner.errors import UserInputError
-from grocery_scanner.stores.base import Connector
+from grocery_scanner.errors import ParseError, UserInputError
+from grocery_scanner.stores.base import Connector, ParsedPage
 from grocery_scanner.stores.flipp import FlippFlyerConnector, FlippSearchConnector
 from grocery_scanner.stores.jsonld import JsonLdConnector
 from grocery_scanner.stores.metro import MetroConnector
@@ -32,3 +32,22 @@ def get_connector(name: str) -> Connector:
         return CONNECTORS[name]
     except KeyError:
         raise UserInputError(f"unknown connector '{name}'; valid connectors: {', '.join(CONNECTORS)}") from None
+
+
+def fitting(body: str, store_id: str) -> list[tuple[str, ParsedPage]]:
+    """The connectors that read offers from `body`, most offers first (ties in registry order).
+
+    The generic JSON-LD reader only counts when no store-specific connector fits.
+    """
+    found: list[tuple[str, ParsedPage]] = []
+    for name, connector in CONNECTORS.items():
+        try:
+            page = connector.parse(body, store_id)
+        except ParseError:
+            continue
+        except (ValueError, TypeError, AttributeError, KeyError):  # a body far from this format
+            continue
+        if page.offers:
+            found.append((name, page))
+    specific = [f for f in found if f[0] != JsonLdConnector.name] or found
+    return sorted(specific, key=lambda f: -len(f[1].offers))

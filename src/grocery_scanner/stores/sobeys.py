@@ -13,7 +13,17 @@ from urllib.parse import urlencode
 
 from grocery_scanner.errors import ParseError
 from grocery_scanner.models import Offer, Product
-from grocery_scanner.stores.base import Connector, ParsedPage, SearchRequest, Skip, clean, load_json, require
+from grocery_scanner.stores.base import (
+    Connector,
+    ParsedPage,
+    SearchRequest,
+    Skip,
+    clean,
+    is_json_lines,
+    load_json,
+    recorded_lines,
+    require,
+)
 from grocery_scanner.stores.pricetext import parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
@@ -64,22 +74,27 @@ class SobeysAlgoliaConnector(Connector):
         )
 
     def parse(self, body: str, store_id: str) -> ParsedPage:
+        if is_json_lines(body):  # recorded hits, one a line
+            return self._parse_hits(recorded_lines(body, store_id), store_id)
         doc = load_json(body, store_id, "Sobeys search response")
         results = require(doc, "results", store_id, "Sobeys search response")
         if not isinstance(results, list) or not results or not isinstance(results[0], dict):
             raise ParseError(store_id, "Sobeys search response: 'results' holds no result")
         result = results[0]
-        hits = require(result, "hits", store_id, "Sobeys search response")
-        page = ParsedPage(offers=[])
-        for hit in hits:
-            if not isinstance(hit, dict) or not hit.get("name") or not hit.get("objectID"):
-                page.skipped.append(Skip(str(hit)[:60], "hit without a name or objectID"))
-                continue
-            page.offers.append(self._offer(hit, store_id))
+        page = self._parse_hits(require(result, "hits", store_id, "Sobeys search response"), store_id)
         number, pages = result.get("page"), result.get("nbPages")
         if isinstance(number, int) and isinstance(pages, int):
             page.has_next = number + 1 < pages
             page.total_results = result.get("nbHits")
+        return page
+
+    def _parse_hits(self, hits: Any, store_id: str) -> ParsedPage:
+        page = ParsedPage(offers=[])
+        for hit in hits if isinstance(hits, list) else []:
+            if not isinstance(hit, dict) or not hit.get("name") or not hit.get("objectID"):
+                page.skipped.append(Skip(str(hit)[:60], "hit without a name or objectID"))
+                continue
+            page.offers.append(self._offer(hit, store_id))
         return page
 
     def _offer(self, hit: dict[str, Any], store_id: str) -> Offer:
