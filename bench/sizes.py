@@ -8,7 +8,9 @@ state a weight), the size the parser reads must agree within 3 % (unit prices ar
 read as its middle ("600g - 1.3kg", about 950 g) agrees within 40 %.
 
 Counted, per source: names, the share with a size found; overall: `checked` (sizes that can be
-derived independently) and `size_accuracy` on those. `-v` lists the misses by class.
+derived independently) and `size_accuracy` on those. Deals: `multibuy_texts` labelled deal and price
+texts (bench/data/deal_texts.tsv, from the recorded responses and the flyer phrasings stores use) and
+`multibuy_accuracy`, the share read exactly (the deal, or no deal). `-v` lists the misses.
 Last line: one JSON object.
 """
 
@@ -19,10 +21,11 @@ import re
 import sys
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 from common import emit
 from grocery_scanner.models import PackSize, Unit
-from grocery_scanner.stores.pricetext import parse_size
+from grocery_scanner.stores.pricetext import parse_price_text, parse_size
 from real_catalogs import CATALOGS, CATALOGS_DIR
 
 TOLERANCE = 0.03
@@ -81,6 +84,26 @@ def rows(source: str) -> list[tuple[str, str, str]]:
         return [(r["Name"], r["Price"], r["Price / KG"]) for r in reader if r["Price"].strip()]
 
 
+DEALS = Path(__file__).parent / "data" / "deal_texts.tsv"
+
+
+def deals(verbose: bool) -> tuple[int, int]:
+    """(labelled texts, read exactly)."""
+    total = right = 0
+    for raw in DEALS.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        text, quantity, amount = ([*raw.split("\t"), "", ""])[:3]
+        deal = parse_price_text(text).multi_buy
+        got = (deal.quantity, deal.total) if deal else None
+        expected = (int(quantity), Decimal(amount)) if quantity.strip() else None
+        total += 1
+        right += got == expected
+        if verbose and got != expected:
+            print(f"deal {text!r}: read {got}, labelled {expected}", file=sys.stderr)
+    return total, right
+
+
 def main() -> None:
     verbose = "-v" in sys.argv
     names = checked = right = 0
@@ -107,6 +130,7 @@ def main() -> None:
                     )
         names += len(data)
         with_size[source] = round(found / len(data), 3)
+    deal_texts, deals_right = deals(verbose)
     emit(
         {
             "names": names,
@@ -114,6 +138,8 @@ def main() -> None:
             "checked": checked,
             "size_accuracy": round(right / checked, 4),
             "misses": dict(misses),
+            "multibuy_texts": deal_texts,
+            "multibuy_accuracy": round(deals_right / deal_texts, 3),
         }
     )
 

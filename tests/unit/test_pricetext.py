@@ -82,6 +82,9 @@ def test_no_size(text: str | None) -> None:
         ("3 / $10.98", None, "ea", (3, "10.98"), None, False),
         ("2 / $7.00 or $3.99 ea.", None, "ea", (2, "7.00"), "3.99", False),
         ("2 for $5", None, "ea", (2, "5.00"), None, False),
+        ("2 FOR $5", None, "ea", (2, "5.00"), None, False),
+        ("2 for $8.00 or $4.77 each", None, "ea", (2, "8.00"), "4.77", False),
+        ("buy any three for $14", None, "ea", (3, "14.00"), None, False),
         ("$20.92 / kg", "20.92", "kg", None, None, False),
         ("$9.49 / lb.", "9.49", "lb", None, None, False),
         ("$12.58 avg. ea.", "12.58", "ea", None, None, True),
@@ -162,3 +165,7 @@ def test_a_multipack_total_is_never_smaller_than_one_unit(n: int, amount: int, u
     assert size is not None and one is not None
     assert size.count == n
     assert size.total.amount >= one.total.amount
+
+
+def test_a_points_offer_is_not_a_multi_buy() -> None:
+    assert parse_price_text("GET PC Optimum 5,000 for every $30* spent").multi_buy is None

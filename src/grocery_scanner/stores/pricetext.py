@@ -181,8 +181,10 @@ def format_size(size: PackSize) -> str:
     return f"~{text}" if size.approximate else text
 
 
+NUMBER_WORDS = {w: n for n, w in enumerate("two three four five six seven eight nine ten".split(), start=2)}
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(NUMBER_WORDS)})\b(?=\s+(?:for|/))", re.I)  # "any three for $14"
 _MONEY = re.compile(r"\$\s*(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)|(\d{1,3})\s*¢")
-_MULTI_PRICE = re.compile(r"(\d+)\s*(?:/|for)\s*\$?\s*(\d{1,6}(?:\.\d{1,2})?)")
+_MULTI_PRICE = re.compile(r"(\d+)\s*(?:/|for)\s*\$?\s*(\d{1,6}(?:\.\d{1,2})?)", re.I)
 _MIN_PRICE = re.compile(r"\$\s*(\d+(?:\.\d{1,2})?)\s*MIN\s*(\d+)", re.I)
 _OR_EACH = re.compile(r"or\s*\$\s*(\d+(?:\.\d{1,2})?)\s*ea", re.I)
 _PER = re.compile(r"/\s*(100\s*g|100\s*ml|kg|lb|g|ml|l|un|ea)\b\.?", re.I)
@@ -246,7 +248,7 @@ def parse_price_text(text: str | None) -> PriceText:
     "$12.58 avg. ea.", "$0.17/100ml", "$3.50 MIN 2", "$6.49 LIMIT 4", "99¢"."""
     if not text:
         return PriceText(price=None)
-    flat = " ".join(text.split())
+    flat = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m.group(0).lower()]), " ".join(text.split()))
     if match := _MIN_PRICE.search(flat):
         each, quantity = Decimal(match.group(1)), int(match.group(2))
         deal = MultiBuy(quantity=quantity, total=money(each * quantity)) if quantity >= 2 and each > 0 else None
