@@ -1,6 +1,8 @@
 """Pack sizes as stores print them: every product name of the shared catalogs through the size parser.
 
-The catalogs say each product's size a second way, so the size read from the text can be checked:
+Every product the recorded responses (../shared/fixtures) hold, read by the connector that fits each
+file, counts towards the share of names with a size. The catalogs say each product's size a second
+way, so the size read from the text can be checked:
 Woolworths and Coles print a unit price beside the shelf price ("$20.00 / 1KG"), and the Superstore
 export prints its unit price ("$2.72/100g") beside the price and the size fields. Where price and unit
 price imply a size and the text names a quantity of that kind (a name with no weight in it cannot
@@ -23,9 +25,10 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from common import emit
+from common import FIXTURES, emit
 from grocery_scanner.models import PackSize, Unit
 from grocery_scanner.stores.pricetext import parse_price_text, parse_size
+from grocery_scanner.stores.registry import fitting
 from real_catalogs import CATALOGS, CATALOGS_DIR
 
 TOLERANCE = 0.03
@@ -104,6 +107,20 @@ def deals(verbose: bool) -> tuple[int, int]:
     return total, right
 
 
+def fixture_sizes() -> dict[str, tuple[int, int]]:
+    """(products, products with a size) per recorded source, each file read by the connector that fits."""
+    counts: dict[str, tuple[int, int]] = {}
+    for path in sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".json", ".jsonl", ".html")):
+        fits = fitting(path.read_text(encoding="utf-8", errors="replace"), path.stem)
+        if not fits:
+            continue
+        offers = fits[0][1].offers
+        source = f"fixtures/{path.relative_to(FIXTURES).parts[0]}"
+        total, sized = counts.get(source, (0, 0))
+        counts[source] = (total + len(offers), sized + sum(o.product.size is not None for o in offers))
+    return counts
+
+
 def main() -> None:
     verbose = "-v" in sys.argv
     names = checked = right = 0
@@ -130,6 +147,9 @@ def main() -> None:
                     )
         names += len(data)
         with_size[source] = round(found / len(data), 3)
+    for source, (total, sized) in fixture_sizes().items():
+        names += total
+        with_size[source] = round(sized / total, 3)
     deal_texts, deals_right = deals(verbose)
     emit(
         {
