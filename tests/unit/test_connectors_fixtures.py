@@ -483,3 +483,10 @@ def test_pcexpress_low_stock_is_buyable(fixtures_dir: Path) -> None:
     doc["results"][1]["stockStatus"] = "OUT_OF_STOCK"
     offers = get_connector("pcexpress").parse(json.dumps(doc), "nofrills").offers
     assert offers[0].in_stock and not offers[1].in_stock
+
+
+def test_flipp_deal_in_the_sale_story_prices_each_item() -> None:
+    item = {"id": 2, "name": "Chips", "current_price": 14.00, "sale_story": "buy any three for $14"}
+    offer = get_connector("flipp").parse(json.dumps({"items": [item]}), "flyer").offers[0]
+    assert offer.multi_buy == MultiBuy(quantity=3, total=Decimal("14.00"))
+    assert offer.price == Decimal("4.67")

@@ -23,7 +23,7 @@ from grocery_scanner.stores.base import (
     require,
     weight_pricing,
 )
-from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_size, to_decimal
+from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 _ALTERNATIVES = re.compile(r"\bor\b", re.I)
@@ -36,6 +36,14 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
         return None
+
+
+def _stated_deal(item: dict[str, Any]) -> MultiBuy | None:
+    """A multi-buy stated in the flyer line's sale story or name ("buy any three for $14")."""
+    for text in (item.get("sale_story"), item.get("name")):
+        if isinstance(text, str) and (deal := parse_price_text(text).multi_buy):
+            return deal
+    return None
 
 
 class _FlippBase(Connector):
@@ -66,6 +74,10 @@ class _FlippBase(Connector):
         if price is not None and pre and (m := _MULTI_PREFIX.match(pre)) and int(m.group(1)) >= 2:
             multi_buy = MultiBuy(quantity=int(m.group(1)), total=price)
             price = parse_money(post) or multi_buy.each
+        elif price is not None and (deal := _stated_deal(item)):
+            # "buy any three for $14" in the sale story: the printed price is for all of them
+            multi_buy = deal
+            price = deal.each if price == deal.total else price
         elif price is not None and post and (m := _PER_WEIGHT.search(post if "/" in post else f"/{post}")):
             weight = weight_pricing(price, regular, m.group(1).replace(" ", ""))
             if weight is not None and not post.lower().startswith("ea"):
