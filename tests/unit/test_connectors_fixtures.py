@@ -490,3 +490,16 @@ def test_flipp_deal_in_the_sale_story_prices_each_item() -> None:
     offer = get_connector("flipp").parse(json.dumps({"items": [item]}), "flyer").offers[0]
     assert offer.multi_buy == MultiBuy(quantity=3, total=Decimal("14.00"))
     assert offer.price == Decimal("4.67")
+
+
+def test_flipp_meat_without_a_size_is_kept_with_a_doubt() -> None:
+    items = [
+        {"id": 3, "name": "Pork Loin Chops", "current_price": 3.99},
+        {"id": 4, "name": "Pork Loin Chops", "current_price": 3.99, "post_price_text": "/lb"},
+        {"id": 5, "name": "Cola 12-pack", "current_price": 5.99},
+    ]
+    doubtful, by_weight, counted = get_connector("flipp").parse(json.dumps({"items": items}), "flyer").offers
+    assert doubtful.price == Decimal("3.99") and doubtful.product.size is None and doubtful.confidence <= 0.5
+    assert any("usually sold by weight" in n for n in doubtful.notes)
+    assert by_weight.price_per_kg is not None and by_weight.confidence > 0.5
+    assert counted.confidence > 0.5 and str(counted.product.size) == "12 ea"

@@ -25,6 +25,7 @@ from grocery_scanner.stores.base import (
 )
 from grocery_scanner.stores.pricetext import count_sizes, parse_money, parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
+from grocery_scanner.text import words
 
 _ALTERNATIVES = re.compile(r"\bor\b", re.I)
 _MULTI_PREFIX = re.compile(r"^\s*(\d+)\s*(?:/|for)\s*\$?\s*$", re.I)  # "3/", "2 for", "2 FOR $"
@@ -36,6 +37,16 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
         return None
+
+
+# foods a flyer usually prices by weight
+USUALLY_BY_WEIGHT = frozenset(
+    words(
+        """beef pork chicken turkey lamb veal steak steaks roast chops ribs brisket tenderloin loin drumsticks
+        thighs breasts wings salmon fish fillets cod tilapia trout ham bananas apples pears grapes peaches
+        plums nectarines tomatoes potatoes onions peppers carrots zucchini cucumbers mushrooms"""
+    )
+)
 
 
 def _stated_deal(item: dict[str, Any]) -> MultiBuy | None:
@@ -83,6 +94,10 @@ class _FlippBase(Connector):
             if weight is not None and not post.lower().startswith("ea"):
                 sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
                 size, price, regular = weight.size, weight.price, weight.regular_price
+        if size is None and sold_by is SoldBy.EACH and set(words(name)) & USUALLY_BY_WEIGHT:
+            # a flyer price for meat, fish or loose produce with no size is often per lb: keep it, doubted
+            confidence = min(confidence, 0.5)
+            notes.append("no size printed for an item usually sold by weight: the price may be per lb")
         product = Product(
             store_id=store_id,
             sku=sku,
