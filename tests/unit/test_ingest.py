@@ -181,3 +181,45 @@ def test_fallback_tagger_still_parses() -> None:
         assert ingredient.quantity is not None and ingredient.quantity.unit is Unit.ML
     finally:
         use_tagger("auto")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("-3 cups flour", "negative amount"),
+        ("1e15 g sugar", "amount too large"),
+        ("1e308 g sugar", "amount too large"),
+        ("1e308 cups butter", "amount too large"),
+        ("99999999999999999999999 eggs", "amount too large"),
+        ("60 kg flour", "amount too large"),
+    ],
+)
+def test_amounts_out_of_bounds_are_reported_never_planned(line_parser, line: str, message: str) -> None:
+    from grocery_scanner.ingest.lines import LineError
+    from grocery_scanner.models import SourceRef
+
+    with pytest.raises(LineError, match=message) as caught:
+        line_parser.parse(line, SourceRef(source="list.txt", line=3))
+    assert "list.txt:3" in str(caught.value)
+
+
+def test_a_bullet_dash_is_not_a_minus(line_parser) -> None:
+    from grocery_scanner.models import SourceRef
+
+    assert line_parser.parse("- 3 cups flour", SourceRef(source="t"))[0].quantity.amount > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"recipes": "x"}', "'recipes' must be a list"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"title": "t", "servings": 1e9, "ingredients": ["1 cup milk"]}', "servings 1000000000.0 is more than 1,000"),
+    ],
+)
+def test_json_shapes_and_bounds_are_checked(text: str, message: str) -> None:
+    from grocery_scanner.errors import UserInputError
+    from grocery_scanner.ingest.readers import read_json
+
+    with pytest.raises(UserInputError, match=message):
+        read_json(text, "recipes.json", "t")

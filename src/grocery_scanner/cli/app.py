@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from grocery_scanner.errors import GroceryError, UserInputError
+from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.settings import Settings
 
@@ -127,7 +128,9 @@ def _better_connector(body: str, name: str, tried: str) -> str:
     return f"; it looks like a '{others[0]}' file: try --connector {others[0]}" if others else ""
 
 
-ServingsOpt = Annotated[float | None, typer.Option("--servings", min=0.01, help="Scale every recipe to N servings.")]
+ServingsOpt = Annotated[
+    float | None, typer.Option("--servings", min=0.01, max=MAX_SERVINGS, help="Scale every recipe to N servings.")
+]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your equivalences and brand rules (YAML).")]
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from grocery_scanner.errors import UserInputError
+from grocery_scanner.ingest.bounds import LIMITS_TEXT, too_much
 from grocery_scanner.ingest.tagger import use_tagger
 from grocery_scanner.ingest.units import PACKAGE_UNITS, to_base
 from grocery_scanner.models import Ingredient, Quantity, SourceRef, Unit
@@ -14,6 +15,7 @@ PANTRY_PHRASES = ("to taste", "optional", "as needed", "if desired", "if needed"
 NEVER_BOUGHT = {"water", "ice", "ice cube", "ice water", "hot water", "cold water", "boiling water"}
 SEASONINGS = {"salt", "pepper", "black pepper", "salt and pepper", "kosher salt", "sea salt"}
 _DOZEN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(?:a\s+)?dozen\b", re.I)
+_NEGATIVE = re.compile(r"^\s*[-−]\d")  # "-3 cups flour"; "- 3 cups flour" is a bullet
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)](?!\d)|\[\s?[xX ]?\])\s*")
 
 
@@ -35,6 +37,8 @@ class LineParser:
         self._parse = parse_ingredient
 
     def parse(self, text: str, source: SourceRef) -> list[Ingredient]:
+        if _NEGATIVE.match(text):
+            raise LineError(f"{source}: negative amount in '{text.strip()}'")
         line = strip_bullet(text)
         if not line:
             raise LineError(f"{source}: empty ingredient line")
@@ -48,6 +52,8 @@ class LineParser:
         if not names:
             raise LineError(f"{source}: no ingredient name found in '{line}'")
         quantity, packages, amount_text, warnings, amount_conf = self._amount(parsed.amount, names[0])
+        if too_much(quantity):
+            raise LineError(f"{source}: amount too large in '{line}' ({LIMITS_TEXT})")
         comment = parsed.comment.text if parsed.comment else None
         preparation = parsed.preparation.text if parsed.preparation else None
         notes = f"{line} {comment or ''} {preparation or ''}".lower()

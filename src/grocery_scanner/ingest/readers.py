@@ -8,12 +8,14 @@ a list of recipes, {"recipes": [...]}, or a shopping list {"items": [...]} / ["2
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grocery_scanner.errors import UserInputError
+from grocery_scanner.ingest.bounds import MAX_SERVINGS
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 _SERVINGS = re.compile(r"^\s*(?:servings|serves|yield|makes)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.I)
@@ -56,7 +58,7 @@ def read_text(text: str, source: str, default_title: str) -> list[RawRecipe]:
             current = RawRecipe(title=default_title, source=source)
             recipes.append(current)
         if match := _SERVINGS.match(line):
-            current.servings = float(match.group(1))
+            current.servings = _servings(float(match.group(1)), f"{source}:{number}")
             continue
         current.lines.append((number, line))
     recipes = [r for r in recipes if r.lines]
@@ -65,11 +67,15 @@ def read_text(text: str, source: str, default_title: str) -> list[RawRecipe]:
     return recipes
 
 
-def _servings(value: Any) -> float | None:
+def _servings(value: Any, source: str = "") -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if value > 0 else None
-    match = _YIELD_NUMBER.search(str(value or ""))
-    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+        number: float | None = float(value) if value > 0 else None
+    else:
+        match = _YIELD_NUMBER.search(str(value or ""))
+        number = float(match.group(1)) if match and float(match.group(1)) > 0 else None
+    if number is not None and not (math.isfinite(number) and number <= MAX_SERVINGS):
+        raise UserInputError(f"{source}: servings {value} is more than {MAX_SERVINGS:,}")
+    return number
 
 
 def read_json(text: str, source: str, default_title: str) -> list[RawRecipe]:
@@ -77,8 +83,12 @@ def read_json(text: str, source: str, default_title: str) -> list[RawRecipe]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserInputError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise UserInputError(f"{source}: JSON nested too deeply") from None
     if isinstance(doc, dict) and "recipes" in doc:
         doc = doc["recipes"]
+        if not isinstance(doc, list):
+            raise UserInputError(f"{source}: 'recipes' must be a list of recipes")
     items = doc if isinstance(doc, list) else [doc]
     if items and all(isinstance(i, str) for i in items):
         items = [{"title": default_title, "ingredients": items}]
@@ -90,7 +100,7 @@ def read_json(text: str, source: str, default_title: str) -> list[RawRecipe]:
         if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             raise UserInputError(f"{source}: recipe {index + 1} needs 'ingredients' (or 'items') as a list of strings")
         title = str(item.get("title") or item.get("name") or default_title)
-        servings = _servings(item.get("servings", item.get("recipeYield")))
+        servings = _servings(item.get("servings", item.get("recipeYield")), source)
         recipes.append(RawRecipe(title, source, servings, [(None, x) for x in lines if x.strip()]))
     if not any(r.lines for r in recipes):
         raise UserInputError(f"{source}: no ingredient lines found")
@@ -112,7 +122,7 @@ def read_html(html: str, source: str, url: str) -> list[RawRecipe]:
     if not lines:
         raise UserInputError(f"{source}: the recipe on this page lists no ingredients")
     try:
-        servings = _servings(scraper.yields())
+        servings = _servings(scraper.yields(), source)
     except Exception:  # yields() raises when the page has none
         servings = None
     return [RawRecipe(title or source, source, servings, [(None, x) for x in lines])]

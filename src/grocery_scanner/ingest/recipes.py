@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from grocery_scanner.ingest.bounds import LIMITS_TEXT, too_much
 from grocery_scanner.ingest.lines import LineError, LineParser
 from grocery_scanner.ingest.readers import RawRecipe
 from grocery_scanner.ingest.units import convert
@@ -27,10 +28,12 @@ def parse_recipe(raw: RawRecipe, parser: LineParser, servings: float | None = No
             continue
         for ingredient in parsed:
             if factor != 1.0 and ingredient.quantity is not None:
-                scaled = ingredient.quantity.amount * factor
-                ingredient = ingredient.model_copy(
-                    update={"quantity": Quantity(amount=round(scaled, 3), unit=ingredient.quantity.unit)}
-                )
+                amount = max(round(ingredient.quantity.amount * factor, 3), 0.001)
+                scaled = Quantity(amount=amount, unit=ingredient.quantity.unit)
+                if too_much(scaled):
+                    recipe.problems.append(f"{ingredient.source}: amount too large once scaled ({LIMITS_TEXT})")
+                    continue
+                ingredient = ingredient.model_copy(update={"quantity": scaled})
             recipe.ingredients.append(ingredient)
             recipe.problems.extend(f"{ingredient.source}: {w}" for w in ingredient.warnings)
     return recipe
