@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+import yaml
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,3 +55,18 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         yaml_file = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+
+
+def load_settings() -> Settings:
+    """The settings, or one line naming the setting (or the file) that is wrong; never a traceback."""
+    from grocery_scanner.errors import UserInputError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise UserInputError(f"GROCERY_{name.upper()} ({name}): {first['msg']}") from None
+    except yaml.YAMLError as exc:
+        where = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
+        raise UserInputError(f"{where}: not readable YAML ({' '.join(str(exc).split())})") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,36 @@ def test_sobeys_reads_recorded_hits_one_a_line(fixtures_dir: Path, tmp_path: Pat
     lines = "\n".join(json.dumps({"raw_source": {"data": h}} if i % 2 else h) for i, h in enumerate(hits))
     offers = get_connector("sobeys-algolia").parse(lines, "sobeys").offers
     assert [o.product.sku for o in offers] == [str(h["objectID"]) for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GROCERY_MAX_PAGES": "abc"}, "GROCERY_MAX_PAGES (max_pages): Input should be a valid integer"),
+        ({"GROCERY_HTTP_TIMEOUT_S": "-1"}, "GROCERY_HTTP_TIMEOUT_S (http_timeout_s)"),
+        ({"GROCERY_DATABASE_URL": "garbage://"}, "GROCERY_DATABASE_URL: unsupported database 'garbage'"),
+    ],
+)
+def test_bad_settings_are_one_line_naming_the_setting(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", "history", "milk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GROCERY_DATA_DIR": str(tmp_path), **env},
+    )
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_malformed_config_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "grocery-scanner.yaml"
+    config.write_text("max_pages: [\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", "history", "milk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GROCERY_CONFIG_FILE": str(config), "GROCERY_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 2 and f"{config}: not readable YAML" in done.stderr and "Traceback" not in done.stderr

@@ -15,7 +15,7 @@ from rich.console import Console
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import Strategy
-from grocery_scanner.settings import Settings
+from grocery_scanner.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores.")
@@ -55,7 +55,7 @@ def search(
     from grocery_scanner.stores.session import open_stores
     from grocery_scanner.workflow.stages import search_offers
 
-    settings = Settings()
+    settings = load_settings()
 
     async def run() -> list:
         async with (
@@ -184,7 +184,7 @@ def match(
     from grocery_scanner.stores.session import open_stores
     from grocery_scanner.workflow.stages import match_needs, read_ingredients, search_offers
 
-    settings = Settings()
+    settings = load_settings()
     matcher = Matcher(MatchRules.load(rules))
 
     async def run():
@@ -234,7 +234,7 @@ def plan(
 
     if max_stores is not None and max_stores < 1:
         raise OptimizerInputError(f"--max-stores: must be at least 1, got {max_stores}")
-    settings = Settings()
+    settings = load_settings()
     request = PlanRequest(
         inputs=inputs,
         store_set=store_set or settings.store_set,
@@ -312,7 +312,7 @@ def history(
     from grocery_scanner.storage.database import open_database
     from grocery_scanner.storage.repository import price_history
 
-    settings = Settings()
+    settings = load_settings()
 
     async def run():
         async with open_database(settings) as db, db.session() as session:
@@ -365,7 +365,7 @@ def simulator_serve(
     from grocery_scanner.simulator.server import Simulator
     from grocery_scanner.stores.profiles import load_store_set
 
-    settings = Settings()
+    settings = load_settings()
     profiles = load_store_set(store_set or "demo").stores
 
     async def run() -> None:

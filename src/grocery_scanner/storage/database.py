@@ -45,6 +45,9 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -56,9 +59,17 @@ class Database:
             parsed = make_url(url)
         except ArgumentError:
             raise UserInputError("database_url is not a valid database URL") from None
+        if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+            raise UserInputError(
+                f"GROCERY_DATABASE_URL: unsupported database '{parsed.get_backend_name()}'"
+                " (use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB)"
+            )
         if parsed.get_backend_name() == "sqlite":
             _check_sqlite_path(url)
-        engine = create_async_engine(url, pool_pre_ping=True)
+        try:
+            engine = create_async_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:  # a driver that is not installed or not async
+            raise UserInputError(f"GROCERY_DATABASE_URL: cannot use this database driver ({exc})") from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
