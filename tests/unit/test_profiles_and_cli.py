@@ -175,3 +175,11 @@ def test_a_malformed_config_file_is_named(tmp_path: Path) -> None:
         env={**os.environ, "GROCERY_CONFIG_FILE": str(config), "GROCERY_DATA_DIR": str(tmp_path)},
     )
     assert done.returncode == 2 and f"{config}: not readable YAML" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_plan_checks_its_output_path_before_any_work(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.txt"
+    recipe.write_text("2 cups milk\n")
+    done = run_cli("plan", str(recipe), "--output", str(tmp_path / "missing" / "plan.txt"))
+    assert done.returncode == 2 and "no such directory" in done.stderr and "Traceback" not in done.stderr
+    assert "searching" not in done.stderr  # failed before any store was searched

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -118,6 +119,17 @@ def offers(
         print_offers_table(page.offers, console, title=f"{file.name} ({connector})")
     for skip in page.skipped:
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any work when the report could not be written."""
+    if path.is_dir():
+        raise UserInputError(f"--output {path}: is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UserInputError(f"--output {path}: no such directory {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserInputError(f"--output {path}: not writable")
 
 
 def _better_connector(body: str, name: str, tried: str) -> str:
@@ -246,8 +258,8 @@ def plan(
         rules_file=rules,
         timeout_s=settings.run_timeout_s,
     )
-    if output_path is not None and output_path.is_dir():
-        raise UserInputError(f"--output {output_path}: is a directory")
+    if output_path is not None:
+        _check_writable(output_path)
     from grocery_scanner.stores.profiles import load_store_set
 
     load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work
