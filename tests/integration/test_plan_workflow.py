@@ -243,3 +243,29 @@ def test_cli_history_after_a_plan(tmp_path: Path) -> None:
     rows = json.loads(done.stdout)
     assert rows and all("Unsalted Butter" in r["product"] and Decimal(r["price"]) > 0 for r in rows)
     assert {r["store_id"] for r in rows} == {"maple-market", "northern-basket", "harbour-foods", "prairie-pantry"}
+
+
+def _concurrent_plans(env: dict[str, str], recipe: Path, count: int = 4) -> list[subprocess.CompletedProcess[str]]:
+    command = [sys.executable, "-m", "grocery_scanner", "plan", str(recipe), "--format", "json"]
+    procs = [
+        subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    return [subprocess.CompletedProcess(p.args, p.wait(timeout=180), *p.communicate()) for p in procs]
+
+
+def test_four_plans_at_once_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.txt"
+    recipe.write_text("2 cups milk\n3 eggs\n1 lb spaghetti\n")
+    done = _concurrent_plans({"GROCERY_DATA_DIR": str(tmp_path)}, recipe)
+    assert [d.returncode for d in done] == [0, 0, 0, 0], [d.stderr[-300:] for d in done]
+    assert all("total" in json.loads(d.stdout) for d in done)
+
+
+@pytest.mark.skipif(not os.environ.get("GROCERY_TEST_POSTGRES_URL"), reason="GROCERY_TEST_POSTGRES_URL not set")
+def test_four_plans_at_once_on_postgresql(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.txt"
+    recipe.write_text("2 cups milk\n3 eggs\n1 lb spaghetti\n")
+    env = {"GROCERY_DATA_DIR": str(tmp_path), "GROCERY_DATABASE_URL": os.environ["GROCERY_TEST_POSTGRES_URL"]}
+    done = _concurrent_plans(env, recipe)
+    assert [d.returncode for d in done] == [0, 0, 0, 0], [d.stderr[-300:] for d in done]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -18,12 +20,27 @@ from grocery_scanner.errors import UserInputError
 from grocery_scanner.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_ID = 7_021_115  # PostgreSQL advisory lock held while the schema is migrated
 
 
 def database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
     return f"sqlite+aiosqlite:///{settings.data_dir / 'grocery.sqlite'}"
+
+
+@asynccontextmanager
+async def _migration_lock(sqlite_path: str | None) -> AsyncIterator[None]:
+    """Several processes opening a fresh SQLite file at once must not each create its tables."""
+    if not sqlite_path or sqlite_path == ":memory:":
+        yield
+        return
+    handle = await asyncio.to_thread(Path(f"{sqlite_path}.migrate.lock").open, "a+b")
+    try:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 def _check_sqlite_path(url: str) -> None:
@@ -73,7 +90,10 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            async with engine.begin() as connection:
+            sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+            async with _migration_lock(sqlite_file), engine.begin() as connection:
+                if parsed.get_backend_name() == "postgresql":  # one process migrates at a time
+                    await connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})"))
                 await connection.run_sync(_upgrade)
         except (OperationalError, OSError) as exc:
             await engine.dispose()

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grocery_scanner.models import Offer, utcnow
@@ -26,14 +28,25 @@ def dollars(value: int | None) -> Decimal | None:
     return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+def _upsert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that may meet rows another process inserted meanwhile (SQLite or PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 async def save_stores(session: AsyncSession, profiles: list[StoreProfile]) -> None:
-    existing = {s.id: s for s in (await session.scalars(select(StoreRow))).all()}
-    for p in profiles:
-        row = existing.get(p.id)
-        if row is None:
-            session.add(StoreRow(id=p.id, name=p.name, connector=p.connector, base_url=p.base_url))
-        else:
-            row.name, row.connector, row.base_url = p.name, p.connector, p.base_url
+    if not profiles:
+        return
+    statement = _upsert(session, StoreRow).values(
+        [dict(id=p.id, name=p.name, connector=p.connector, base_url=p.base_url) for p in profiles]
+    )
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[StoreRow.id],
+            set_=dict(name=excluded.name, connector=excluded.connector, base_url=excluded.base_url),
+        )
+    )
 
 
 async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | None) -> int:
@@ -43,18 +56,13 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
     by_store: dict[str, set[str]] = {}
     for offer in offers:
         by_store.setdefault(offer.product.store_id, set()).add(offer.product.sku)
-    ids: dict[tuple[str, str], int] = {}
-    for store_id, skus in by_store.items():
-        rows = await session.execute(
-            select(ProductRow.id, ProductRow.sku).where(and_(ProductRow.store_id == store_id, ProductRow.sku.in_(skus)))
-        )
-        ids.update({(store_id, sku): pid for pid, sku in rows})
-    new_products = {}
+    ids = await _product_ids(session, by_store)
+    new_products: dict[tuple[str, str], dict[str, Any]] = {}
     for offer in offers:
         p = offer.product
         if (p.store_id, p.sku) not in ids and (p.store_id, p.sku) not in new_products:
             total = p.size.total if p.size else None
-            new_products[(p.store_id, p.sku)] = ProductRow(
+            new_products[(p.store_id, p.sku)] = dict(
                 store_id=p.store_id,
                 sku=p.sku,
                 name=p.name,
@@ -64,9 +72,11 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
                 size_unit=total.unit.value if total else None,
                 department=p.department,
             )
-    session.add_all(new_products.values())
-    await session.flush()
-    ids.update({key: row.id for key, row in new_products.items()})
+    if new_products:
+        # another run may create the same products at the same time: its rows are as good as ours
+        statement = _upsert(session, ProductRow).values(list(new_products.values()))
+        await session.execute(statement.on_conflict_do_nothing(index_elements=[ProductRow.store_id, ProductRow.sku]))
+        ids = await _product_ids(session, by_store)
     # one executemany of plain rows: the ORM unit of work is ten times slower for thousands of rows
     await session.execute(
         insert(OfferRow),
@@ -92,6 +102,16 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
         ],
     )
     return len(offers)
+
+
+async def _product_ids(session: AsyncSession, by_store: dict[str, set[str]]) -> dict[tuple[str, str], int]:
+    ids: dict[tuple[str, str], int] = {}
+    for store_id, skus in by_store.items():
+        rows = await session.execute(
+            select(ProductRow.id, ProductRow.sku).where(and_(ProductRow.store_id == store_id, ProductRow.sku.in_(skus)))
+        )
+        ids.update({(store_id, sku): pid for pid, sku in rows})
+    return ids
 
 
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
