@@ -5,9 +5,10 @@ writer, each recipe naming the catalog it is shopped in. A case line is
 `line | acceptable products | look-alikes | reason`, products named as the catalog prints them.
 They were written and labelled by writers who had not seen the matching rules, from the search
 results `bench/real_candidates.py` shows. `tuning/` is used to improve the matcher; `holdout/` is
-scored once, after tuning, and not used to tune. Sets A-C were tuned on from the start; D and E
-were the first held-out sets (written before any tuning, scored once, then folded into tuning);
-F, written later by another writer who never saw the rules, is the held-out set now.
+scored once, after tuning, and not used to tune. Sets A-C were tuned on from the start. Each later
+set was written by a writer who never saw the rules, before the tuning round it measured, scored
+once as the held-out set, then folded into tuning: D and E (first scored at precision 0.915, recall
+0.884), then F (0.934, 0.877). G (0.947, 0.857 when first scored) is the held-out set now.
 Labels name products, so a product outside the pool its writer saw counts as wrong even when the
 writer's own reason says it is right; three such labels in the tuning sets were corrected
 (fresh lemons, cornflour, cooked king prawns), none in the held-out set.
