@@ -183,3 +183,49 @@ def test_plan_checks_its_output_path_before_any_work(tmp_path: Path) -> None:
     done = run_cli("plan", str(recipe), "--output", str(tmp_path / "missing" / "plan.txt"))
     assert done.returncode == 2 and "no such directory" in done.stderr and "Traceback" not in done.stderr
     assert "searching" not in done.stderr  # failed before any store was searched
+
+
+@pytest.mark.parametrize(
+    ("stores", "message"),
+    [
+        ("stores: []\n", "stores: List should have at least 1 item"),
+        (
+            "stores:\n" + "  - {id: a, name: A, connector: voila, base_url: simulator}\n" * 2,
+            "store id a is used more than once",
+        ),
+    ],
+)
+def test_store_sets_with_no_or_duplicate_stores_are_refused(stores: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text("name: mine\n" + stores)
+    done = run_cli("search", "milk", "--store-set", str(path))
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_simulator_serve_honours_its_port() -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "grocery_scanner", "simulator", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):
+            try:
+                stores = httpx.get(f"http://127.0.0.1:{port}/__admin/stores", timeout=1).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the simulator did not answer on its port")
+        assert {s["id"] for s in stores} >= {"maple-market", "harbour-foods"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

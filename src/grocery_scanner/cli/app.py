@@ -381,11 +381,18 @@ def simulator_serve(
     profiles = load_store_set(store_set or "demo").stores
 
     async def run() -> None:
-        async with Simulator(profiles, seed=settings.simulator_seed if seed is None else seed) as sim:
+        sim = Simulator(profiles, seed=settings.simulator_seed if seed is None else seed)
+        try:
+            await sim.start(port=port)
+        except OSError as exc:
+            raise UserInputError(f"--port {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+        try:
             for p in sim.resolve(profiles):
                 console.print(f"{p.name:<20} {p.connector:<20} {p.base_url}")
             console.print(f"admin: {sim.url}/__admin/stores  (Ctrl-C to stop)")
             await asyncio.Event().wait()
+        finally:
+            await sim.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

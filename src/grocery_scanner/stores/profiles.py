@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.settings import config_dir
@@ -50,7 +50,15 @@ class StoreSet(BaseModel):
 
     name: str
     description: str = ""
-    stores: list[StoreProfile]
+    stores: list[StoreProfile] = Field(min_length=1)
+
+    @field_validator("stores")
+    @classmethod
+    def _unique_ids(cls, stores: list[StoreProfile]) -> list[StoreProfile]:
+        ids = [s.id for s in stores]
+        if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"store id {', '.join(duplicates)} is used more than once")
+        return stores
 
     def select(self, ids: list[str] | None) -> list[StoreProfile]:
         if not ids:
