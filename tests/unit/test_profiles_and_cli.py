@@ -229,3 +229,9 @@ def test_simulator_serve_honours_its_port() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_help_leads_with_plan() -> None:
+    done = run_cli("--help")
+    first_command = done.stdout.split("Commands", 1)[1].split("│", 2)[1].split()[0]
+    assert done.returncode == 0 and first_command == "plan"

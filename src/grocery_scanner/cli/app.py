@@ -1,4 +1,7 @@
-"""`grocery-scanner`: search stores, parse saved pages, run the demo store simulator."""
+"""`grocery-scanner`: plan what to buy for your recipes, at which stores, for the least money.
+
+Start with `grocery-scanner plan RECIPE...`; the other commands show each step on its own.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.settings import load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+
+class _PlanFirst(TyperGroup):
+    """Lists `plan`, the main job, first in --help."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return sorted(super().list_commands(ctx), key=lambda name: name != "plan")
+
+
+app = typer.Typer(
+    cls=_PlanFirst, add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
+)
 simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores.")
 app.add_typer(simulator_app, name="simulator")
 
