@@ -10,7 +10,9 @@ export NLTK_DATA ?= $(SHARED)/nltk_data
 endif
 export GROCERY_FIXTURES_DIR ?= $(SHARED)/fixtures
 EXAMPLES := $(wildcard examples/*.txt examples/*.json examples/*.html)
-HAS_TAGGER := $(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')"
+# found where the venv itself looks (its own nltk_data), so the installed command works from anywhere
+HAS_TAGGER := env -u NLTK_DATA $(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')"
+VENV_NLTK := $(VENV)/nltk_data
 
 .PHONY: demo test bench clean nltk-tagger
 
@@ -28,10 +30,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@$(MAKE) --no-print-directory nltk-tagger
 	touch $@ $(VENV)/.installed
 
-# The part-of-speech tagger the ingredient parser needs: found, downloaded, or (offline) the
-# parser falls back to a simpler tagger and says so.
+# The part-of-speech tagger the ingredient parser needs, put in the venv's own nltk_data: copied from
+# the one shipped beside the project, else downloaded; offline, the parser falls back to a simpler
+# tagger and says so.
 nltk-tagger:
-	@$(HAS_TAGGER) 2>/dev/null || { $(BIN)/python -m nltk.downloader -q averaged_perceptron_tagger_eng >/dev/null 2>&1; \
+	@$(HAS_TAGGER) 2>/dev/null || { mkdir -p $(VENV_NLTK)/taggers; \
+	  if [ -d $(SHARED)/nltk_data/taggers/averaged_perceptron_tagger_eng ]; then \
+	    cp -r $(SHARED)/nltk_data/taggers/averaged_perceptron_tagger_eng $(VENV_NLTK)/taggers/; \
+	  else $(BIN)/python -m nltk.downloader -q -d $(VENV_NLTK) averaged_perceptron_tagger_eng >/dev/null 2>&1; fi; \
 	  $(HAS_TAGGER) 2>/dev/null || echo "note: NLTK tagger unavailable (offline?): ingredient parsing uses its fallback tagger"; }
 
 demo: $(VENV)/.installed
