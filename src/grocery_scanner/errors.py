@@ -21,6 +21,7 @@ class FetchError(GroceryError):
     def __init__(self, store_id: str, message: str) -> None:
         super().__init__(f"{store_id}: {message}")
         self.store_id = store_id
+        self.message = message
 
 
 class NetworkError(FetchError):

@@ -235,3 +235,15 @@ def test_help_leads_with_plan() -> None:
     done = run_cli("--help")
     first_command = done.stdout.split("Commands", 1)[1].split("│", 2)[1].split()[0]
     assert done.returncode == 0 and first_command == "plan"
+
+
+def test_failed_searches_are_summarised_per_store() -> None:
+    from grocery_scanner.errors import ServerError
+    from grocery_scanner.stores.client import StoreResult
+    from grocery_scanner.workflow.stages import failure_summary
+
+    results = [StoreResult("harbour-foods", q, error=ServerError("harbour-foods", "HTTP 503")) for q in "abc"]
+    results += [StoreResult("maple-market", q) for q in "abc"]
+    assert failure_summary(results, {"harbour-foods": "Harbour Foods"}) == [
+        "Harbour Foods: 3 of 3 searches failed: HTTP 503"
+    ]

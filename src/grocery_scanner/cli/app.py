@@ -68,7 +68,7 @@ def search(
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
     from grocery_scanner.stores.client import StoreClient
     from grocery_scanner.stores.session import open_stores
-    from grocery_scanner.workflow.stages import search_offers
+    from grocery_scanner.workflow.stages import failure_summary, search_offers
 
     settings = load_settings()
 
@@ -88,8 +88,8 @@ def search(
     else:
         for query in queries:
             print_offers_table([o for r in results if r.query == query for o in r.offers], console, title=query)
-    for r in failed:
-        err_console.print(f"[yellow]warning:[/yellow] {r.query!r} at {r.error}")
+    for line in failure_summary(results):
+        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     if failed and len(failed) == len(results):
         raise typer.Exit(1)
 
@@ -208,7 +208,7 @@ def match(
     from grocery_scanner.matching.rules import MatchRules
     from grocery_scanner.stores.client import StoreClient
     from grocery_scanner.stores.session import open_stores
-    from grocery_scanner.workflow.stages import match_needs, read_ingredients, search_offers
+    from grocery_scanner.workflow.stages import failure_summary, match_needs, read_ingredients, search_offers
 
     settings = load_settings()
     matcher = Matcher(MatchRules.load(rules))
@@ -230,10 +230,8 @@ def match(
     ingredients, offers = asyncio.run(run())
     print_matches(match_needs(matcher, ingredients.needs, offers), console, output is OutputFormat.json)
     _print_problems(ingredients.problems)
-    for results in offers.values():
-        for result in results:
-            if result.error:
-                err_console.print(f"[yellow]warning:[/yellow] {result.query!r} at {result.error}", highlight=False)
+    for line in failure_summary([r for results in offers.values() for r in results]):
+        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
 
 
 @app.command()

@@ -30,7 +30,14 @@ from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreClient, StoreResult
 from grocery_scanner.stores.session import open_stores
-from grocery_scanner.workflow.stages import Progress, ProgressCallback, match_needs, read_ingredients, search_offers
+from grocery_scanner.workflow.stages import (
+    Progress,
+    ProgressCallback,
+    failure_summary,
+    match_needs,
+    read_ingredients,
+    search_offers,
+)
 
 STAGES = ("read", "search", "match", "optimise")
 
@@ -159,7 +166,7 @@ async def _stages(
     names = {p.id: p.name for p in profiles}
     plan = make_plan(matches, limits, names, prefer_brands=rules.prefer_brands)
     lap("optimise")
-    plan.warnings.extend(f"{r.query!r} at {r.error}" for r in failed)
+    plan.warnings.extend(failure_summary(results, names))
     stats.update(
         requests=sum(r.requests for r in results),
         searches=len(results),

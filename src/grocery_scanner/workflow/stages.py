@@ -7,6 +7,7 @@ need it; progress events go to an optional callback so the CLI (and later the se
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -95,3 +96,18 @@ def match_needs(matcher: Matcher, needs: list[Need], offers: dict[str, list[Stor
 
 def _key(offer: Offer) -> tuple[str, str]:
     return offer.product.store_id, offer.product.sku
+
+
+def failure_summary(results: list[StoreResult], names: dict[str, str] | None = None) -> list[str]:
+    """One line per store whose searches failed: "Harbour Foods: 82 of 82 searches failed: HTTP 503"."""
+    per_store: dict[str, list[StoreResult]] = {}
+    for result in results:
+        per_store.setdefault(result.store_id, []).append(result)
+    lines = []
+    for store_id, store_results in per_store.items():
+        failed = [r.error for r in store_results if r.error is not None]
+        if failed:
+            common, _ = Counter(e.message for e in failed).most_common(1)[0]
+            name = (names or {}).get(store_id, store_id)
+            lines.append(f"{name}: {len(failed)} of {len(store_results)} searches failed: {common}")
+    return lines
