@@ -60,7 +60,7 @@ def _check_accounting(result) -> None:
 
 
 async def test_cheapest_plan_is_the_optimum_of_the_offers_seen(settings, db, line_parser) -> None:
-    result = await _plan(settings, db, line_parser)
+    result = await _plan(settings, db, line_parser, strategy=Strategy.CHEAPEST)
     _check_accounting(result)
     bought = [m for m in result.matches if m.status is MatchStatus.MATCHED]
     assert len(bought) >= 20

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
-from grocery_scanner.optimize.problem import Strategy
+from grocery_scanner.optimize.problem import VISIT_COST, Strategy
 from grocery_scanner.settings import load_settings
 
 
@@ -239,7 +239,12 @@ def plan(
     inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
     store_set: StoreSetOpt = None,
     stores: Annotated[str | None, typer.Option("--stores", help="Comma-separated store ids; default: all.")] = None,
-    strategy: Annotated[Strategy, typer.Option("--strategy")] = Strategy.CHEAPEST,
+    strategy: Annotated[
+        Strategy, typer.Option("--strategy", help="balanced (default) counts a cost per store visited.")
+    ] = Strategy.BALANCED,
+    visit_cost: Annotated[
+        str, typer.Option("--visit-cost", help="What one more store visit is worth to you, for balanced.")
+    ] = str(VISIT_COST),
     max_stores: Annotated[int | None, typer.Option("--max-stores", help="Visit at most N stores.")] = None,
     budget: Annotated[str | None, typer.Option("--budget", help="Spend at most this many dollars.")] = None,
     servings: ServingsOpt = None,
@@ -252,7 +257,7 @@ def plan(
     from rich.progress import Progress as Bar
 
     from grocery_scanner.cli import plan_report
-    from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget
+    from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget, parse_visit_cost
     from grocery_scanner.storage.database import open_database
     from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
@@ -264,6 +269,7 @@ def plan(
         store_set=store_set or settings.store_set,
         store_ids=[s.strip() for s in stores.split(",") if s.strip()] if stores else None,
         strategy=strategy,
+        visit_cost=parse_visit_cost(visit_cost),
         max_stores=max_stores,
         budget=parse_budget(budget),
         servings=servings,

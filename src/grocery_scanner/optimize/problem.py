@@ -8,6 +8,9 @@ from enum import StrEnum
 
 from grocery_scanner.errors import UserInputError
 
+# what one more store visit costs a shopper (time, travel), as the balanced strategy counts it
+VISIT_COST = Decimal("4.00")
+
 
 class Strategy(StrEnum):
     CHEAPEST = "cheapest"
@@ -53,7 +56,7 @@ class Limits:
     budget: Decimal | None = None
     preferred_stores: frozenset[str] = frozenset()  # visited anyway: free, and not counted in max_stores
     excluded_stores: frozenset[str] = frozenset()
-    visit_cost: Decimal = Decimal("4.00")  # balanced: what one more store visit is worth to you
+    visit_cost: Decimal = VISIT_COST  # balanced: what one more store visit is worth to you
     quality_slack_pct: float = 10.0  # quality: how much above the cheapest cost you accept
 
 
@@ -80,6 +83,17 @@ def parse_budget(value: object) -> Decimal | None:
     if not budget.is_finite() or budget <= 0:
         raise OptimizerInputError(f"budget: must be a positive amount, got {value!r}")
     return budget
+
+
+def parse_visit_cost(value: object) -> Decimal:
+    """What one store visit is worth, from user input: zero or more dollars, at most $1,000."""
+    try:
+        cost = Decimal(str(value).strip().lstrip("$"))
+    except InvalidOperation:
+        raise OptimizerInputError(f"--visit-cost: {value!r} is not a number") from None
+    if not cost.is_finite() or not 0 <= cost <= 1000:
+        raise OptimizerInputError(f"--visit-cost: must be between $0 and $1,000, got {value!r}")
+    return cost
 
 
 def validate(items: list[Item], limits: Limits) -> None:

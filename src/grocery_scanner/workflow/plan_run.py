@@ -24,7 +24,7 @@ from grocery_scanner.models import Recipe
 from grocery_scanner.models.match import NeedMatch
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.optimize.planner import make_plan
-from grocery_scanner.optimize.problem import Limits, Strategy
+from grocery_scanner.optimize.problem import VISIT_COST, Limits, Strategy
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
@@ -47,7 +47,8 @@ class PlanRequest:
     inputs: list[str]
     store_set: str = "demo"
     store_ids: list[str] | None = None
-    strategy: Strategy = Strategy.CHEAPEST
+    strategy: Strategy = Strategy.BALANCED  # a trip to one more store must be worth it
+    visit_cost: Decimal = VISIT_COST
     max_stores: int | None = None
     budget: Decimal | None = None
     servings: float | None = None
@@ -60,6 +61,7 @@ class PlanRequest:
             "store_set": self.store_set,
             "stores": self.store_ids,
             "strategy": self.strategy.value,
+            "visit_cost": str(self.visit_cost),
             "max_stores": self.max_stores,
             "budget": str(self.budget) if self.budget is not None else None,
             "servings": self.servings,
@@ -162,7 +164,9 @@ async def _stages(
         raise GroceryError(f"every store search failed, e.g. {failed[0].error}")
     matches = match_needs(matcher, ingredients.needs, offers)
     lap("match")
-    limits = Limits(strategy=request.strategy, max_stores=request.max_stores, budget=request.budget)
+    limits = Limits(
+        strategy=request.strategy, max_stores=request.max_stores, budget=request.budget, visit_cost=request.visit_cost
+    )
     names = {p.id: p.name for p in profiles}
     plan = make_plan(matches, limits, names, prefer_brands=rules.prefer_brands)
     lap("optimise")
