@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -17,6 +18,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from grocery_scanner.ingest.urls import UrlPolicy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -43,6 +47,15 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(default=10.0, gt=0)
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
+    allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
+    url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
+
+    def url_policy(self) -> UrlPolicy:
+        from grocery_scanner.ingest.urls import UrlPolicy  # late: settings load before anything else
+
+        return UrlPolicy(
+            allow_private=self.allow_private_urls, read_timeout_s=self.http_timeout_s, deadline_s=self.url_deadline_s
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from grocery_scanner.ingest.readers import read_file, read_input
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
 from grocery_scanner.ingest.tagger import use_tagger
 from grocery_scanner.ingest.units import convert, to_base
+from grocery_scanner.ingest.urls import UrlPolicy
 from grocery_scanner.models import Quantity, SourceRef, Unit
 
 RECIPE_HTML = """<!doctype html><html><head><title>Pancakes</title>
@@ -127,6 +129,20 @@ async def recipe_site() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/pancakes", page)
     app.router.add_get("/about", page)
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://10.1.2.3/recipe")
+
+    async def drip(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(20):
+            await response.write(b"<")
+            await asyncio.sleep(0.3)
+        return response
+
+    app.router.add_get("/elsewhere", elsewhere)
+    app.router.add_get("/drip", drip)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -135,13 +151,40 @@ async def recipe_site() -> AsyncIterator[str]:
     await runner.cleanup()
 
 
+LOCAL = UrlPolicy(allow_private=True)
+
+
 async def test_recipe_url_over_http(recipe_site: str) -> None:
-    [raw] = await read_input(f"{recipe_site}/pancakes")
+    [raw] = await read_input(f"{recipe_site}/pancakes", LOCAL)
     assert raw.title == "Fluffy Pancakes" and len(raw.lines) == 5
     with pytest.raises(UserInputError, match="not a recipe page"):
-        await read_input(f"{recipe_site}/about")
+        await read_input(f"{recipe_site}/about", LOCAL)
     with pytest.raises(UserInputError, match="HTTP 404"):
-        await read_input(f"{recipe_site}/missing")
+        await read_input(f"{recipe_site}/missing", LOCAL)
+
+
+async def test_a_local_address_is_refused_unless_allowed(recipe_site: str) -> None:
+    with pytest.raises(UserInputError, match="private or local address"):
+        await read_input(f"{recipe_site}/pancakes")
+    assert await read_input(f"{recipe_site}/pancakes", LOCAL)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/r", "file:///etc/passwd", "http://[::1", "http://169.254.169.254/"])
+async def test_only_public_http_addresses_are_fetched(url: str) -> None:
+    with pytest.raises(UserInputError):
+        await read_input(url)
+
+
+async def test_a_redirect_to_a_private_address_is_refused(recipe_site: str) -> None:
+    policy = UrlPolicy(trusted_hosts=frozenset({"127.0.0.1"}))
+    with pytest.raises(UserInputError, match=r"10\.1\.2\.3 is a private or local address"):
+        await read_input(f"{recipe_site}/elsewhere", policy)
+
+
+async def test_a_drip_feeding_server_is_stopped_by_the_deadline(recipe_site: str) -> None:
+    policy = UrlPolicy(allow_private=True, read_timeout_s=5, deadline_s=1)
+    with pytest.raises(UserInputError, match="no complete answer within 1 s"):
+        await read_input(f"{recipe_site}/drip", policy)
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,8 @@ def parse(
     from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.workflow.stages import read_ingredients
 
-    result = asyncio.run(read_ingredients(inputs, _line_parser(), Matcher(), servings))
+    policy = load_settings().url_policy()
+    result = asyncio.run(read_ingredients(inputs, _line_parser(), Matcher(), servings, policy))
     print_recipes(result.recipes, console, output is OutputFormat.json)
     _print_problems(result.problems)
 
@@ -214,7 +215,7 @@ def match(
     matcher = Matcher(MatchRules.load(rules))
 
     async def run():
-        ingredients = await read_ingredients(inputs, _line_parser(), matcher, servings)
+        ingredients = await read_ingredients(inputs, _line_parser(), matcher, servings, settings.url_policy())
         queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
         async with (
             open_stores(settings, store_set or settings.store_set, store) as profiles,

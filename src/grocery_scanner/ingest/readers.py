@@ -16,8 +16,8 @@ from typing import Any
 
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
+from grocery_scanner.ingest.urls import MAX_INPUT_BYTES, UrlPolicy, fetch_url
 
-MAX_INPUT_BYTES = 5 * 1024 * 1024
 _SERVINGS = re.compile(r"^\s*(?:servings|serves|yield|makes)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.I)
 _YIELD_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 
@@ -128,27 +128,6 @@ def read_html(html: str, source: str, url: str) -> list[RawRecipe]:
     return [RawRecipe(title or source, source, servings, [(None, x) for x in lines])]
 
 
-async def fetch_url(url: str, timeout_s: float = 15.0) -> str:
-    import httpx
-
-    try:
-        async with (
-            httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client,
-            client.stream("GET", url, headers={"User-Agent": "grocery-scanner/0.1"}) as response,
-        ):
-            if response.status_code >= 400:
-                raise UserInputError(f"{url}: HTTP {response.status_code}")
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_INPUT_BYTES:
-                    raise UserInputError(f"{url}: page larger than {MAX_INPUT_BYTES // 1024 // 1024} MB")
-                chunks.append(chunk)
-    except httpx.HTTPError as exc:
-        raise UserInputError(f"{url}: cannot fetch ({type(exc).__name__})") from None
-    return _decode(b"".join(chunks), url)
-
-
 def read_file(path: Path) -> list[RawRecipe]:
     source = str(path)
     try:
@@ -172,7 +151,7 @@ def read_file(path: Path) -> list[RawRecipe]:
     return read_text(text, source, title)
 
 
-async def read_input(item: str) -> list[RawRecipe]:
-    if re.match(r"^https?://", item):
-        return read_html(await fetch_url(item), item, item)
+async def read_input(item: str, policy: UrlPolicy | None = None) -> list[RawRecipe]:
+    if re.match(r"^[a-z][a-z0-9+.-]*://", item, re.I):  # a URL: fetched only over http(s), from public hosts
+        return read_html(_decode(await fetch_url(item, policy), item), item, item)
     return read_file(Path(item))

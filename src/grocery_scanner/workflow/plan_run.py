@@ -133,7 +133,9 @@ async def _stages(
 
     rules = MatchRules.load(request.rules_file)
     matcher = Matcher(rules)
-    ingredients = await read_ingredients(request.inputs, parser or LineParser(), matcher, request.servings)
+    ingredients = await read_ingredients(
+        request.inputs, parser or LineParser(), matcher, request.servings, settings.url_policy()
+    )
     lap("read")
     queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
     recorded: set[tuple[str, str]] = set()

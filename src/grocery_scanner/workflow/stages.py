@@ -15,6 +15,7 @@ from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.ingest.readers import read_input
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
+from grocery_scanner.ingest.urls import UrlPolicy
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Need, Offer, Recipe
 from grocery_scanner.models.match import NeedMatch
@@ -41,12 +42,16 @@ class Ingredients:
 
 
 async def read_ingredients(
-    inputs: list[str], parser: LineParser, matcher: Matcher, servings: float | None = None
+    inputs: list[str],
+    parser: LineParser,
+    matcher: Matcher,
+    servings: float | None = None,
+    url_policy: UrlPolicy | None = None,
 ) -> Ingredients:
     """Stage 1: every input to recipes and summed needs. An unreadable input stops the run."""
     if not inputs:
         raise UserInputError("no input given: name one or more recipe files, URLs or lists")
-    raws = [raw for item in inputs for raw in await read_input(item)]
+    raws = [raw for item in inputs for raw in await read_input(item, url_policy)]
     recipes = [parse_recipe(raw, parser, servings) for raw in raws]
     problems = [p for r in recipes for p in r.problems]
     needs = shopping_needs(recipes, matcher.need_key)
