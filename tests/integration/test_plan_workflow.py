@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -269,3 +272,39 @@ def test_four_plans_at_once_on_postgresql(tmp_path: Path) -> None:
     env = {"GROCERY_DATA_DIR": str(tmp_path), "GROCERY_DATABASE_URL": os.environ["GROCERY_TEST_POSTGRES_URL"]}
     done = _concurrent_plans(env, recipe)
     assert [d.returncode for d in done] == [0, 0, 0, 0], [d.stderr[-300:] for d in done]
+
+
+SLOW_STORE = """name: slow
+stores:
+  - id: slow-store
+    name: Slow Store
+    connector: voila
+    base_url: simulator
+    page_size: 30
+    limits: {rate_per_s: 20, concurrency: 2, timeout_s: 30}
+    simulator:
+      house_brand: Slow Value
+      faults: {latency_ms_median: 4000, latency_ms_p95: 5000}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_a_stopped_plan_is_recorded_as_interrupted(tmp_path: Path, sig: int, code: int, word: str) -> None:
+    stores = tmp_path / "slow.yaml"
+    stores.write_text(SLOW_STORE)
+    recipe = tmp_path / "r.txt"
+    recipe.write_text("2 cups milk\n3 eggs\n1 lb spaghetti\n")
+    command = [sys.executable, "-m", "grocery_scanner", "plan", str(recipe), "--store-set", str(stores)]
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # well into the searches, each of which takes seconds at this store
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == [
+        f"{word}: the run was stopped and recorded as interrupted"
+    ]
+    with sqlite3.connect(tmp_path / "grocery.sqlite") as connection:
+        assert connection.execute("SELECT status FROM workflow_runs").fetchall() == [("interrupted",)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -301,10 +302,19 @@ def plan(
                 else:
                     bar.update(task, description=f"{event.detail} done ({event.done}/{event.total} stages)")
 
+            # SIGTERM stops the run the way Ctrl-C does: the run is recorded as interrupted
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
             async with open_database(settings) as db:
                 return await run_plan(request, settings, db, on_progress, parser)
 
-    result = asyncio.run(run())
+    try:
+        result = asyncio.run(run())
+    except asyncio.CancelledError:
+        err_console.print("terminated: the run was stopped and recorded as interrupted")
+        sys.exit(143)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: the run was stopped and recorded as interrupted")
+        sys.exit(130)
     _print_problems(result.problems)
     if output is PlanFormat.table:
         if output_path is not None:

@@ -98,6 +98,9 @@ async def run_plan(
     except TimeoutError:
         await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
         raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C or SIGTERM: recorded, then passed on
+        await _fail(db, run_id, stats, "interrupted", status="interrupted")
+        raise
     except BaseException as exc:
         await _fail(db, run_id, stats, str(exc) or type(exc).__name__)
         raise
@@ -107,9 +110,9 @@ async def run_plan(
     return result
 
 
-async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str) -> None:
+async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str, status: str = "failed") -> None:
     async with db.session() as session:
-        await repository.finish_run(session, run_id, "failed", stats, error)
+        await repository.finish_run(session, run_id, status, stats, error)
 
 
 async def _stages(

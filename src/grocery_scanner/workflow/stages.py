@@ -86,7 +86,14 @@ async def search_offers(
         if progress:
             progress(Progress("search", done, total, f"{profile.name}: {query}"))
 
-    await asyncio.gather(*(one(p, q) for q in unique for p in profiles))
+    tasks = [asyncio.ensure_future(one(p, q)) for q in unique for p in profiles]
+    try:
+        await asyncio.gather(*tasks)
+    except asyncio.CancelledError:  # stopped (Ctrl-C, SIGTERM): let every search finish its cleanup first
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return results
 
 
