@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,16 @@ import pytest
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.stores.profiles import SIMULATOR_URL, load_store_set
 
+DATA_DIR = tempfile.mkdtemp(prefix="grocery-cli-tests-")  # never the user's own database
+
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "grocery_scanner", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "grocery_scanner", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "GROCERY_DATA_DIR": os.environ.get("GROCERY_DATA_DIR", DATA_DIR)},
     )
 
 
@@ -247,3 +254,12 @@ def test_failed_searches_are_summarised_per_store() -> None:
     assert failure_summary(results, {"harbour-foods": "Harbour Foods"}) == [
         "Harbour Foods: 3 of 3 searches failed: HTTP 503"
     ]
+
+
+def test_search_records_what_it_sees_for_the_history(tmp_path: Path) -> None:
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "grocery_scanner"]
+    searched = subprocess.run([*command, "search", "unsalted butter", "--format", "json"], env=env, capture_output=True)
+    assert searched.returncode == 0, searched.stderr
+    history = subprocess.run([*command, "history", "unsalted butter"], env=env, capture_output=True, text=True)
+    assert history.returncode == 0 and "Unsalted Butter" in history.stdout

@@ -65,8 +65,10 @@ def search(
     store_set: StoreSetOpt = None,
     output: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Search the selected stores concurrently and print offers with sizes and unit prices."""
+    """Search the selected stores concurrently, print offers with sizes and unit prices, and record them."""
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
+    from grocery_scanner.storage import repository
+    from grocery_scanner.storage.database import open_database
     from grocery_scanner.stores.client import StoreClient
     from grocery_scanner.stores.session import open_stores
     from grocery_scanner.workflow.stages import failure_summary, search_offers
@@ -79,7 +81,13 @@ def search(
             StoreClient(settings.http_timeout_s, settings.max_pages) as client,
         ):
             found = await search_offers(client, profiles, queries)
-        return [r for per_query in found.values() for r in per_query]
+            results = [r for per_query in found.values() for r in per_query]
+            # every price seen is kept for the price history; a product two queries found is one observation
+            seen = {(o.product.store_id, o.product.sku): o for r in results for o in r.offers}
+            async with open_database(settings) as db, db.session() as session:
+                await repository.save_stores(session, profiles)
+                await repository.save_offers(session, list(seen.values()), None)
+        return results
 
     results = asyncio.run(run())
     failed = [r for r in results if r.error]
