@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(default=10.0, gt=0)
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
+    heartbeat_s: float = Field(default=5.0, gt=0)  # a running plan marks itself alive this often
+    run_stale_s: float = Field(default=30.0, gt=0)  # a running run silent this long is shown as abandoned
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
 

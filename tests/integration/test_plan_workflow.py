@@ -308,3 +308,21 @@ def test_a_stopped_plan_is_recorded_as_interrupted(tmp_path: Path, sig: int, cod
     ]
     with sqlite3.connect(tmp_path / "grocery.sqlite") as connection:
         assert connection.execute("SELECT status FROM workflow_runs").fetchall() == [("interrupted",)]
+
+
+def test_a_killed_plan_shows_as_abandoned(tmp_path: Path) -> None:
+    stores = tmp_path / "slow.yaml"
+    stores.write_text(SLOW_STORE)
+    recipe = tmp_path / "r.txt"
+    recipe.write_text("2 cups milk\n3 eggs\n")
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path), "GROCERY_HEARTBEAT_S": "0.5", "GROCERY_RUN_STALE_S": "2"}
+    command = [sys.executable, "-m", "grocery_scanner"]
+    process = subprocess.Popen([*command, "plan", str(recipe), "--store-set", str(stores)], env=env)
+    time.sleep(4)
+    alive = subprocess.run([*command, "runs"], env=env, capture_output=True, text=True, timeout=60)
+    assert "running" in alive.stdout and "abandoned" not in alive.stdout
+    process.kill()
+    process.wait(timeout=10)
+    time.sleep(2.5)
+    dead = subprocess.run([*command, "runs"], env=env, capture_output=True, text=True, timeout=60)
+    assert dead.returncode == 0 and "abandoned" in dead.stdout and "running" not in dead.stdout

@@ -404,6 +404,29 @@ def history(
     console.print(table)
 
 
+@app.command()
+def runs(limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many, newest first.")] = 20) -> None:
+    """The recent runs with their status; a run whose process died shows as abandoned."""
+    from rich.table import Table
+
+    from grocery_scanner.storage import repository
+    from grocery_scanner.storage.database import open_database
+
+    settings = load_settings()
+
+    async def run():
+        async with open_database(settings) as db, db.session() as session:
+            return await repository.recent_runs(session, limit, settings.run_stale_s)
+
+    table = Table(title="Runs")
+    for column in ("Run", "Kind", "Status", "Started", "Finished", "Error"):
+        table.add_column(column, overflow="fold")
+    for r in asyncio.run(run()):
+        finished = f"{r.finished_at:%Y-%m-%d %H:%M:%S}" if r.finished_at else ""
+        table.add_row(r.id[:8], r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}", finished, r.error or "")
+    console.print(table)
+
+
 @simulator_app.command("serve")
 def simulator_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,

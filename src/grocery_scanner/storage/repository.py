@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,8 +116,39 @@ async def _product_ids(session: AsyncSession, by_store: dict[str, set[str]]) -> 
 
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
     run_id = str(uuid.uuid4())
-    session.add(RunRow(id=run_id, kind=kind, status="running", started_at=utcnow(), request=request))
+    now = utcnow()
+    session.add(RunRow(id=run_id, kind=kind, status="running", started_at=now, heartbeat_at=now, request=request))
     return run_id
+
+
+async def beat(session: AsyncSession, run_id: str) -> None:
+    """Mark a run as still alive."""
+    await session.execute(update(RunRow).where(RunRow.id == run_id).values(heartbeat_at=utcnow()))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    kind: str
+    status: str  # "abandoned" for a running run whose heartbeat stopped
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+
+
+async def recent_runs(session: AsyncSession, limit: int, stale_after_s: float) -> list[RunSummary]:
+    rows = (await session.scalars(select(RunRow).order_by(RunRow.started_at.desc()).limit(limit))).all()
+    now = utcnow()
+    summaries = []
+    for row in rows:
+        status = row.status
+        beat_at = row.heartbeat_at or row.started_at
+        if beat_at.tzinfo is None:  # SQLite hands back naive UTC times
+            beat_at = beat_at.replace(tzinfo=now.tzinfo)
+        if status == "running" and (now - beat_at).total_seconds() > stale_after_s:
+            status = "abandoned"
+        summaries.append(RunSummary(row.id, row.kind, status, row.started_at, row.finished_at, row.error))
+    return summaries
 
 
 async def finish_run(

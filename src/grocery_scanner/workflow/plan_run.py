@@ -10,11 +10,14 @@ consistent: whatever was observed stays recorded, nothing is half-written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from grocery_scanner.errors import GroceryError
 from grocery_scanner.ingest.lines import LineParser
@@ -92,6 +95,7 @@ async def run_plan(
     async with db.session() as session:
         run_id = await repository.start_run(session, "plan", request.describe())
     stats: dict[str, Any] = {"timings_s": {}}
+    heartbeat = asyncio.create_task(_heartbeat(db, run_id, settings.heartbeat_s))
     try:
         async with asyncio.timeout(request.timeout_s):
             result = await _stages(request, settings, db, run_id, stats, progress, parser)
@@ -104,10 +108,21 @@ async def run_plan(
     except BaseException as exc:
         await _fail(db, run_id, stats, str(exc) or type(exc).__name__)
         raise
+    finally:
+        heartbeat.cancel()
     async with db.session() as session:
         await repository.save_plan(session, run_id, result.plan)
         await repository.finish_run(session, run_id, "succeeded", stats)
     return result
+
+
+async def _heartbeat(db: Database, run_id: str, every_s: float) -> None:
+    """Touch the run while this process lives; a run whose process died stops beating."""
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(SQLAlchemyError):  # a busy database: the next beat will do
+            async with db.session() as session:
+                await repository.beat(session, run_id)
 
 
 async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str, status: str = "failed") -> None:
