@@ -122,7 +122,7 @@ class MatchRules:
             except FileNotFoundError:
                 raise UserInputError(f"{path}: no such rules file") from None
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                raise UserInputError(f"{path}: not readable YAML ({exc})") from None
+                raise UserInputError(f"{path}: not readable YAML ({' '.join(str(exc).split())})") from None
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise UserInputError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None

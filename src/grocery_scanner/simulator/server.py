@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from grocery_scanner.errors import UserInputError
 from grocery_scanner.simulator import formats
 from grocery_scanner.simulator.assortment import load_assortment
 from grocery_scanner.simulator.catalog import CatalogProduct, build_catalog, seeded_rng
@@ -88,7 +89,7 @@ class Simulator:
         }
         unknown = [p.connector for p in profiles if p.base_url == SIMULATOR_URL and p.connector not in ROUTES]
         if unknown:
-            raise ValueError(f"the simulator cannot speak {', '.join(unknown)}; it speaks {', '.join(ROUTES)}")
+            raise UserInputError(f"the simulator cannot speak {', '.join(unknown)}; it speaks {', '.join(ROUTES)}")
         self._runner: web.AppRunner | None = None
         self.url = ""
 

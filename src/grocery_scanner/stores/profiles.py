@@ -86,7 +86,7 @@ def load_store_set(name_or_path: str) -> StoreSet:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return StoreSet.model_validate(data)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"store set {path} is not readable YAML: {exc}") from exc
+        raise UserInputError(f"store set {path} is not readable YAML: {' '.join(str(exc).split())}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

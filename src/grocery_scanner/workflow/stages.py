@@ -56,7 +56,9 @@ async def read_ingredients(
     problems = [p for r in recipes for p in r.problems]
     needs = shopping_needs(recipes, matcher.need_key)
     if not needs:
-        raise UserInputError("no ingredient could be read from the inputs:\n  " + "\n  ".join(problems))
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        first = f": {problems[0]}{more}" if problems else ""
+        raise UserInputError(f"no ingredient could be read from the inputs{first}")
     return Ingredients(recipes, needs, problems)
 
 
