@@ -14,16 +14,12 @@ from pathlib import Path
 from common import ROOT
 from grocery_scanner.models import Offer
 from grocery_scanner.simulator import formats
-from grocery_scanner.simulator.assortment import load_assortment
+from grocery_scanner.simulator.assortment import SHARED_CATALOGS, load_assortment
 from grocery_scanner.simulator.search import CatalogSearch
 from grocery_scanner.stores.registry import get_connector
 
 CATALOGS_DIR = Path(os.environ.get("GROCERY_CATALOGS_DIR", ROOT.parent / "shared" / "catalogs"))
-CATALOGS = {
-    "superstore": "superstore_2023-09/products_data.csv",
-    "woolworths": "woolworths_coles_2025-10/woolworths_products.csv",
-    "coles": "woolworths_coles_2025-10/coles_products.csv",
-}
+CATALOGS = SHARED_CATALOGS
 PAGE_SIZE = 24
 PAGES = 2  # the default `max_pages`
 

@@ -17,21 +17,16 @@ from grocery_scanner.ingest.recipes import shopping_needs
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Offer, Product, Recipe, SourceRef
 from grocery_scanner.models.match import MatchStatus
-from grocery_scanner.simulator.assortment import load_assortment
+from grocery_scanner.simulator.assortment import SHARED_CATALOGS, load_assortment
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = Path(os.environ.get("GROCERY_CATALOGS_DIR", ROOT.parent / "shared" / "catalogs"))
-FILES = {
-    "superstore": "superstore_2023-09/products_data.csv",
-    "woolworths": "woolworths_coles_2025-10/woolworths_products.csv",
-    "coles": "woolworths_coles_2025-10/coles_products.csv",
-}
 MATCHER = Matcher()
 
 
 def real_offer(catalog: str, name: str, department: str | None = None) -> Offer:
     """The catalog's product of that name (in that aisle, when given), as an offer."""
-    path = CATALOGS / FILES[catalog]
+    path = CATALOGS / SHARED_CATALOGS[catalog]
     if not path.is_file():
         pytest.skip(f"real catalogs not found at {CATALOGS} (set GROCERY_CATALOGS_DIR)")
     found = [p for p in load_assortment(path) if p.name == name and (department is None or p.department == department)]

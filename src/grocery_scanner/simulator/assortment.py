@@ -18,6 +18,12 @@ from grocery_scanner.models import PackSize, Quantity, Unit
 from grocery_scanner.simulator.catalog import CatalogProduct
 from grocery_scanner.stores.pricetext import parse_size, to_decimal
 
+# the exports of ../shared/catalogs/, by the name benchmarks and tests give them
+SHARED_CATALOGS = {
+    "superstore": "superstore_2023-09/products_data.csv",
+    "woolworths": "woolworths_coles_2025-10/woolworths_products.csv",
+    "coles": "woolworths_coles_2025-10/coles_products.csv",
+}
 UNKNOWN_SIZE = PackSize(each=Quantity(amount=1, unit=Unit.EA))
 MARKETPLACE_ID = 100_000_000  # Woolworths marketplace (non-food, third-party) product ids start here
 
