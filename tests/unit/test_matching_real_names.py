@@ -62,6 +62,12 @@ REFUSED = [
     ("4 salmon fillets", "superstore", "Pink Salmon", "canned"),
     ("1 onion, diced", "coles", "Coles Brown Onion Shallots Loose approx. 35g each", "flavour"),
     ("1 tbsp fresh ginger, grated", "superstore", "Ginger", "Beverages"),
+    ("2 (6.5 oz) cans chopped clams", "superstore", "Live Manila Clams", "fresh"),
+    # a cut the line names: nuts are sold whole unless the name says so; another cut is another product
+    ("1/3 cup (45g) slivered almonds, toasted", "coles", "Coles Natural Almonds 350g", "whole"),
+    ("2 cups shredded Monterey Jack cheese", "superstore", "Monterey Jack Sliced Cheese", "sliced"),
+    # a grain length the line names
+    ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
 ]
 
 
@@ -90,6 +96,10 @@ BOUGHT = [
     ("2 cups plain flour", "coles", "The Kind Harvest Plain Flour 2kg"),
     ("1 tsp paprika", "superstore", "Paprika", "Spices & Seasonings"),
     ("1 (14 oz) can chickpeas, drained", "superstore", "Chickpeas", "Canned & Pickled"),
+    ("1/3 cup (45g) slivered almonds, toasted", "coles", "Coles Slivered Almond 150g"),
+    ("1 cup (120g) walnuts, chopped", "woolworths", "Macro Australian Walnuts 250g"),
+    ("1/4 tsp ground white pepper", "woolworths", "McKenzie's Ground White Pepper 50g"),
+    ("1 large eggplant, cubed", "superstore", "Purple Eggplants"),
 ]
 
 

@@ -27,6 +27,9 @@ class Lexicon:
     spices: frozenset[str]  # always sold dry
     herbs: frozenset[str]  # fresh, or dried for a spoonful
     form_of: dict[str, str]  # form word -> its form ("tinned" -> "canned")
+    cut_of: dict[str, str]  # cut word -> its cut ("diced" -> "chopped")
+    home_cuts: frozenset[str]  # cuts a cook makes from a whole one
+    origins: frozenset[str]  # capitalised words naming a kind of food, not a brand
     companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
     brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
@@ -43,6 +46,7 @@ class Lexicon:
         groups = {f: frozenset(g for g, text in data["foods"].items() if f in words(text)) for f in foods}
         groups |= {words(kind)[0]: frozenset({group}) for kind, group in data["aisle_kinds"].items()}
         form_of = {w: form for form, text in data["forms"].items() for w in words(text)}
+        cut_of = {w: cut for cut, text in data["bought_cuts"].items() for w in words(text)}
         aisles = {words(key)[0]: value for key, value in data["aisles"].items()}
         companions: dict[str, set[str]] = {}
         for companion, text in data["companions"].items():
@@ -54,6 +58,9 @@ class Lexicon:
             spices=frozenset(words(data["foods"]["spices"])),
             herbs=frozenset(words(data["foods"]["herbs"])),
             form_of=form_of,
+            cut_of=cut_of,
+            home_cuts=frozenset(words(data["home_cuts"])),
+            origins=frozenset(words(data["origins"])),
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
             cuts=frozenset(words(data["cuts"])),

@@ -41,6 +41,7 @@ EXCLUSIVE_GROUPS = [
     frozenset({"mild", "medium", "hot", "old", "sharp", "extra"}),
     frozenset({"dijon", "yellow"}),
     frozenset({"firm", "silken", "soft"}),
+    frozenset({"longgrain", "mediumgrain", "shortgrain"}),  # joined by the scorer from "long grain"
 ]
 # two-word products that are not their second word ("green onion" is not an onion)
 PHRASE_FORMS = (

@@ -46,8 +46,7 @@ OTHER_EXTRA = 0.05
 FRESH_KINDS = frozenset({"produce", "protein"})
 # the kinds that are plain ingredients: never bought from an aisle of meals, snacks or drinks
 INGREDIENT_KINDS = frozenset({"produce", "protein", "spices"})
-# how a product may come already cut; a line asking for a block, or grating it fresh, wants it whole
-CUT_WORDS = frozenset({"grated", "shredded", "crumbled", "sliced", "diced", "chopped", "cubed", "shaved"})
+# a line asking for a block, or grating it fresh, wants it whole
 WHOLE_HINTS = frozenset({"block", "wedge", "chunk", "shaved"})
 # what shows a herb is sold fresh (a bunch, a pot) rather than dried in a jar
 FRESH_HERB_HINTS = frozenset(
@@ -59,6 +58,9 @@ PRODUCT_PHRASES = {
     "whole grain": "wholegrain",
     "italian parsley": "flat leaf parsley",
     "continental parsley": "flat leaf parsley",
+    "long grain": "longgrain",
+    "medium grain": "mediumgrain",
+    "short grain": "shortgrain",
 }
 # words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
 PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
@@ -80,7 +82,7 @@ class Target:
 
     @classmethod
     def of(cls, need: Need, rules: MatchRules) -> Target:
-        name = " ".join(PRODUCT_WORDS.get(w, w) for w in rules.canonical(need.name).split())
+        name = _same_words(rules.canonical(need.name))
         said = set(" ".join(need.lines).lower().replace(",", " ").split()) | set(words(" ".join(need.lines)))
         if "juice" in name.split() and said & {"fresh", "freshly", "squeezed"}:
             name = " ".join(w for w in name.split() if w != "juice")  # fresh lemon juice: buy lemons
@@ -101,11 +103,12 @@ class Target:
         # the spice aisle sells fresh produce and herbs only dried or ground; anything else as it is
         fresh_kind = lexicon.kinds(head) & {"produce"} and head not in lexicon.spices
         if not fresh_kind or forms & {"ground", "dried"}:
-            forms.add("spice")
+            forms |= {"spice", "dried"} if "ground" in forms else {"spice"}
         elif head in lexicon.herbs and _spoonful(need) and not said & FRESH_HINTS:
             forms |= {"spice", "dried"}
         # capitalised words inside a line ("3 tbsp Kikkoman soy sauce") name a brand
-        brand = frozenset(normalise(w) for line in need.lines for w in line.split()[1:] if w[:1].isupper())
+        capitalised = {normalise(w) for line in need.lines for w in line.split()[1:] if w[:1].isupper()}
+        brand = frozenset(capitalised - lexicon.origins)
         return cls(
             name=name,
             words=frozenset(tokens) | implied,
@@ -119,6 +122,14 @@ class Target:
         )
 
 
+def _same_words(name: str) -> str:
+    """A normalised name with the words stores and recipes say differently made the same."""
+    name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
+    for phrase, same in PRODUCT_PHRASES.items():
+        name = name.replace(phrase, same)
+    return name
+
+
 def _spoonful(need: Need) -> bool:
     q = need.quantity
     return q is None or (q.unit in (Unit.ML, Unit.G) and q.amount <= 30)
@@ -128,7 +139,9 @@ def _present(word: str, offered: set[str]) -> bool:
     """Exact, or a likely typo of a long word ("chiken" for "chicken")."""
     if word in offered:
         return True
-    return len(word) >= 5 and any(len(w) >= 5 and fuzz.ratio(word, w) >= 85 for w in offered)
+    return len(word) >= 5 and any(
+        len(w) >= 5 and abs(len(w) - len(word)) <= 1 and fuzz.ratio(word, w) >= 85 for w in offered
+    )
 
 
 def _different_product(target: Target, reading: ProductName, department: str | None, volume: bool) -> str | None:
@@ -152,8 +165,10 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     # an aisle named only after foods of another kind: "Banana" in Milk & Cream is banana milk
     if reading.aisle_foods and reading.aisle_foods == reading.aisle_words and not own_aisle and "produce" in kinds:
         return f"sold in {department}: not {target.name}"
-    if target.cut_by_cook and (cut := sorted(CUT_WORDS & set(reading.words))):
+    if target.cut_by_cook and (cut := sorted(set(lexicon.cut_of) & set(reading.words))):
         return f"already {cut[0]}: the recipe line cuts it itself"
+    if cut_refusal := _other_cut(target, reading, kinds):
+        return cut_refusal
     asked = target.forms & LINE_FORMS
     named = {form for form, (word, _) in reading.forms.items() if word is not None}
     for form, (word, evidence) in reading.forms.items():
@@ -180,15 +195,25 @@ def _different_product(target: Target, reading: ProductName, department: str | N
     return None
 
 
+def _other_cut(target: Target, reading: ProductName, kinds: frozenset[str]) -> str | None:
+    """Why a product cut one way is not what a line naming another cut asks for ("diced", not "crushed")."""
+    lexicon = Lexicon.load()
+    asked = {lexicon.cut_of[w] for w in target.named if w in lexicon.cut_of}
+    cut = {lexicon.cut_of[w] for w in reading.words if w in lexicon.cut_of}
+    if asked and cut and not asked & cut:
+        return f"{'/'.join(sorted(cut))}: the recipe line asks for {'/'.join(sorted(asked))}"
+    if "nuts" in kinds and not cut and (bought := sorted(asked - lexicon.home_cuts)):
+        return f"whole: the recipe line asks for {bought[0]} {target.head}"
+    return None
+
+
 @lru_cache(maxsize=16384)
 def _read_product(name: str, brand: str | None, department: str | None) -> tuple[str, frozenset[str], ProductName]:
     """A product's name as matching reads it, its words that count, and what the name and aisle tell."""
     name = normalise(name)
     if brand:  # voila-style names start with the brand
         name = name.removeprefix(normalise(brand)).strip()
-    name = " ".join(PRODUCT_WORDS.get(w, w) for w in name.split())
-    for phrase, same in PRODUCT_PHRASES.items():
-        name = name.replace(phrase, same)
+    name = _same_words(name)
     reading = read_name(name.split(), department, brand=brand)
     offered = frozenset(w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)) - reading.packed_in
     return name, offered, reading
@@ -250,15 +275,16 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         for w in missing
         if w in target.brand_words or (w not in COLOURS and any(w in group for group in EXCLUSIVE_GROUPS))
     ]
+    # the usual colour is what a plain ingredient is ("1 onion": a yellow one): not an extra
+    usual = lexicon.usual_colours.get(target.head, frozenset())
     extra = [
         w
-        for w in offered - target.words
+        for w in offered - target.words - usual
         if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
     ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
-    # a colour the recipe did not name weighs more than other extras, unless it is the usual one
-    usual = lexicon.usual_colours.get(target.head, frozenset())
-    soft += 0.1 * len(COLOURS & set(extra) - usual)
+    # a colour the recipe did not name weighs more than other extras
+    soft += 0.1 * len(COLOURS & set(extra))
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
     # fruit and vegetables come in varieties: an unasked one ("Caribbean Avocado", "Thai Eggplant") is second
     # choice, out of the band of options a plan chooses from when a plain one is sold
