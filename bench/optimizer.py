@@ -19,7 +19,7 @@ import time
 from decimal import Decimal
 
 from common import emit
-from grocery_scanner.optimize.problem import Candidate, Item, Limits
+from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item
 from grocery_scanner.optimize.solver import optimise
 
 RUNS = 20
@@ -76,7 +76,7 @@ def main() -> None:
                 for _ in range(RUNS):
                     items = instance(rng, n_items, n_stores)
                     started = time.perf_counter()
-                    solution = optimise(items, Limits(max_stores=max_stores))
+                    solution = optimise(items, BasketLimits(max_stores=max_stores))
                     times.append((time.perf_counter() - started) * 1000)
                     g_total, g_missing = greedy(items, max_stores)
                     if g_missing == len(solution.unbought) and g_total > 0:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grocery_scanner.optimize.problem import (
+    BasketLimits,
     Candidate,
     Item,
-    Limits,
     OptimizerInputError,
     Strategy,
     parse_budget,
@@ -41,7 +41,7 @@ def instances(draw):
                 brand = draw(st.booleans())
                 candidates.append(Candidate(f"{i}{s}{k}", s, Decimal(cents) / 100, confidence, brand))
         items.append(Item(f"item{i}", tuple(candidates)))
-    limits = Limits(
+    limits = BasketLimits(
         strategy=draw(st.sampled_from(list(Strategy))),
         max_stores=draw(st.one_of(st.none(), st.integers(1, 3))),
         budget=draw(st.one_of(st.none(), st.integers(100, 6000).map(lambda c: Decimal(c) / 100))),
@@ -52,7 +52,7 @@ def instances(draw):
     return items, limits
 
 
-def brute_force(items: list[Item], limits: Limits):
+def brute_force(items: list[Item], limits: BasketLimits):
     """Every assignment (each item: one allowed candidate or unbought), ranked as the strategy says."""
     choices = [[c for c in it.candidates if c.store_id not in limits.excluded_stores] + [None] for it in items]
     feasible = []
@@ -136,21 +136,21 @@ def _items() -> list[Item]:
 
 
 def test_store_limit_leaves_out_what_no_single_store_carries() -> None:
-    solution = optimise(_items(), Limits(max_stores=1))
+    solution = optimise(_items(), BasketLimits(max_stores=1))
     assert solution.stores == ["a"] and solution.unbought == ["flour"] and solution.total == Decimal("7.00")
 
 
 def test_pinned_products_and_preferred_stores() -> None:
     items = _items()
     items[0] = Item("milk", items[0].candidates, pinned="m1")
-    solution = optimise(items, Limits())
+    solution = optimise(items, BasketLimits())
     assert solution.chosen["milk"].option_id == "m1"
-    free_store = optimise(_items(), Limits(max_stores=1, preferred_stores=frozenset({"b"})))
+    free_store = optimise(_items(), BasketLimits(max_stores=1, preferred_stores=frozenset({"b"})))
     assert not free_store.unbought  # b is visited anyway, so one more store is allowed
 
 
 def test_budget_that_cannot_be_met() -> None:
-    solution = optimise(_items(), Limits(budget=Decimal("6.00")))
+    solution = optimise(_items(), BasketLimits(budget=Decimal("6.00")))
     assert not solution.budget_met and solution.total == Decimal("10.50")
     assert solution.over_budget == Decimal("4.50") and solution.drop_to_meet_budget == ["flour"]
 
@@ -158,12 +158,12 @@ def test_budget_that_cannot_be_met() -> None:
 @pytest.mark.parametrize(
     ("items", "limits", "field"),
     [
-        ([], Limits(), "items: empty"),
-        ([Item("milk", ())], Limits(), "items[0].candidates"),
-        ([Item("milk", (Candidate("m", "a", Decimal("-1")),))], Limits(), "items[0].candidates[0].cost"),
-        ([Item("milk", (Candidate("m", "a", Decimal("0")),))], Limits(), "items[0].candidates[0].cost"),
-        (_items(), Limits(max_stores=0), "max_stores"),
-        (_items(), Limits(budget=Decimal("-5")), "budget"),
+        ([], BasketLimits(), "items: empty"),
+        ([Item("milk", ())], BasketLimits(), "items[0].candidates"),
+        ([Item("milk", (Candidate("m", "a", Decimal("-1")),))], BasketLimits(), "items[0].candidates[0].cost"),
+        ([Item("milk", (Candidate("m", "a", Decimal("0")),))], BasketLimits(), "items[0].candidates[0].cost"),
+        (_items(), BasketLimits(max_stores=0), "max_stores"),
+        (_items(), BasketLimits(budget=Decimal("-5")), "budget"),
     ],
 )
 def test_bad_input_names_the_field(items, limits, field: str) -> None:

@@ -18,7 +18,7 @@ import highspy
 import numpy as np
 from highspy._core import _Highs
 
-from grocery_scanner.optimize.problem import Candidate, Item, Limits, Strategy, quality_score
+from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item, Strategy, quality_score
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Layout:
         return self.n_x + len(self.items) + len(self.stores)
 
 
-def layout(items: list[Item], limits: Limits) -> Layout:
+def layout(items: list[Item], limits: BasketLimits) -> Layout:
     """The columns: only options that could ever be chosen.
 
     At one store, an option that costs at least as much as another and is no better (in
@@ -83,7 +83,7 @@ class Row:
     upper: float
 
 
-def structural_rows(lay: Layout, limits: Limits) -> list[Row]:
+def structural_rows(lay: Layout, limits: BasketLimits) -> list[Row]:
     rows = []
     by_item: dict[int, list[int]] = defaultdict(list)
     by_item_store: dict[tuple[int, str], list[int]] = defaultdict(list)

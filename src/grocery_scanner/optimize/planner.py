@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
 from grocery_scanner.models.plan import Plan, PlanLine, SkippedItem, StorePlan
-from grocery_scanner.optimize.problem import Candidate, Item, Limits, Strategy
+from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item, Strategy
 from grocery_scanner.optimize.solver import optimise
 from grocery_scanner.stores.pricetext import format_multi_buy
 
@@ -51,7 +51,7 @@ def _skipped(match: NeedMatch, reason: str) -> SkippedItem:
 
 def make_plan(
     matches: list[NeedMatch],
-    limits: Limits,
+    limits: BasketLimits,
     store_names: dict[str, str],
     pins: dict[str, str] | None = None,
     prefer_brands: frozenset[str] = frozenset(),
@@ -91,7 +91,7 @@ def make_plan(
         by_store[candidate.store_id].append(_line(names[key], options[key][candidate.option_id], store_names))
     for key in solution.unbought:
         plan.unavailable.append(SkippedItem(ingredient=names[key], reason="not sold at the stores the limits allow"))
-    single_limits = Limits(strategy=Strategy.CHEAPEST, max_stores=1, excluded_stores=limits.excluded_stores)
+    single_limits = BasketLimits(strategy=Strategy.CHEAPEST, max_stores=1, excluded_stores=limits.excluded_stores)
     same_question = limits == single_limits and not pins
     single = solution if same_question else optimise(items, single_limits)
     plan.best_single_store = store_names.get(single.stores[0], single.stores[0]) if single.stores else None

@@ -50,7 +50,7 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Limits:
+class BasketLimits:
     strategy: Strategy = Strategy.CHEAPEST
     max_stores: int | None = None
     budget: Decimal | None = None
@@ -96,7 +96,7 @@ def parse_visit_cost(value: object) -> Decimal:
     return cost
 
 
-def validate(items: list[Item], limits: Limits) -> None:
+def validate(items: list[Item], limits: BasketLimits) -> None:
     if not items:
         raise OptimizerInputError("items: empty: there is nothing to plan")
     keys = set()

@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from grocery_scanner.optimize.milp import Layout, Row, layout, solve, structural_rows
-from grocery_scanner.optimize.problem import Candidate, Item, Limits, Solution, Strategy, quality_score, validate
+from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item, Solution, Strategy, quality_score, validate
 
 CENTS = Decimal(100)
 
@@ -40,7 +40,7 @@ def _pins(lay: Layout) -> tuple[dict[int, tuple[float, float]], list[str]]:
 
 
 class _Model:
-    def __init__(self, items: list[Item], limits: Limits) -> None:
+    def __init__(self, items: list[Item], limits: BasketLimits) -> None:
         self.limits = limits
         self.lay = layout(items, limits)
         self.rows = structural_rows(self.lay, limits)
@@ -137,7 +137,7 @@ def _solve_strategy(model: _Model, extra: list[Row]) -> np.ndarray | None:
     return model.run(model.vector(-quality + tie_break), extra + bound, cost_decides=False)
 
 
-def optimise(items: list[Item], limits: Limits) -> Solution:
+def optimise(items: list[Item], limits: BasketLimits) -> Solution:
     validate(items, limits)
     model = _Model(items, limits)
     free = _solve_strategy(model, [])
@@ -149,7 +149,7 @@ def optimise(items: list[Item], limits: Limits) -> Solution:
     within = _solve_strategy(model, [model.unbought_row(model.unbought_count(free)), model.cost_row(budget_cents)])
     if within is not None:
         return model.solution(within)
-    cheapest_limits = Limits(**{**limits.__dict__, "strategy": Strategy.CHEAPEST, "budget": None})
+    cheapest_limits = BasketLimits(**{**limits.__dict__, "strategy": Strategy.CHEAPEST, "budget": None})
     fallback = _Model(items, cheapest_limits)
     result = fallback.solution(fallback.run(fallback.vector(fallback.cost, fallback.unbought_penalty)))  # type: ignore[arg-type]
     result.budget_met = False
