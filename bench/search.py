@@ -11,8 +11,9 @@ import sys
 import time
 
 from common import FIXTURES, emit, peak_rss_mb
+from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
 from grocery_scanner.simulator.server import Simulator
-from grocery_scanner.stores.client import StoreClient
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.stores.registry import get_connector
 from grocery_scanner.workflow.stages import search_offers
@@ -81,7 +82,7 @@ RECORDED = [
 
 async def search_everything() -> tuple[int, int, int, float]:
     profiles = load_store_set("demo").stores
-    async with Simulator(profiles) as simulator, StoreClient(max_pages=2) as client:
+    async with Simulator(profiles) as simulator, Services(Settings(max_pages=2)).store_client() as client:
         started = time.perf_counter()
         found = await search_offers(client, simulator.resolve(profiles), QUERIES)
         results = [r for per_query in found.values() for r in per_query]

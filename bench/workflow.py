@@ -26,6 +26,7 @@ from common import ROOT, emit, peak_rss_mb
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 from grocery_scanner.ingest.lines import LineParser
+from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
@@ -58,7 +59,8 @@ async def timed_run(inputs: list[str], parser: LineParser, data_dir: Path) -> tu
     db = await Database.open(database_url(settings))
     try:
         started = time.perf_counter()
-        result = await run_plan(PlanRequest(inputs=inputs, max_stores=2), settings, db, parser=parser)
+        services = Services(settings, line_parser=parser)
+        result = await run_plan(PlanRequest(inputs=inputs, max_stores=2), services, db)
         return time.perf_counter() - started, result.stats
     finally:
         await db.close()

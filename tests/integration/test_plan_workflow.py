@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.models.match import MatchStatus
 from grocery_scanner.optimize.problem import Strategy
+from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.repository import price_history
@@ -42,7 +43,8 @@ async def db(settings: Settings):
 
 
 async def _plan(settings, db, line_parser, **kw):
-    return await run_plan(PlanRequest(inputs=kw.pop("inputs", RECIPES), **kw), settings, db, parser=line_parser)
+    services = Services(settings, line_parser=line_parser)
+    return await run_plan(PlanRequest(inputs=kw.pop("inputs", RECIPES), **kw), services, db)
 
 
 def _check_accounting(result) -> None:
@@ -226,7 +228,7 @@ async def test_a_run_over_its_time_limit_stops_and_is_recorded(settings, db, lin
 async def test_progress_events_cover_every_search(settings, db, line_parser) -> None:
     events = []
     request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")])
-    await run_plan(request, settings, db, progress=events.append, parser=line_parser)
+    await run_plan(request, Services(settings, line_parser=line_parser), db, progress=events.append)
     searches = [e for e in events if e.stage == "search"]
     assert searches and searches[-1].done == searches[-1].total == len(searches)
     assert [e.done for e in searches] == list(range(1, len(searches) + 1))

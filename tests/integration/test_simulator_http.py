@@ -17,12 +17,19 @@ from grocery_scanner.errors import (
     RateLimited,
     ServerError,
 )
+from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
 from grocery_scanner.simulator.catalog import build_catalog
 from grocery_scanner.simulator.faults import Faults
 from grocery_scanner.simulator.server import Simulator
 from grocery_scanner.stores.client import StoreClient
 from grocery_scanner.stores.profiles import StoreProfile
 from grocery_scanner.workflow.stages import search_offers
+
+
+def store_client(max_pages: int = 2) -> StoreClient:
+    return Services(Settings(max_pages=max_pages)).store_client()
+
 
 STORES = ["maple-market", "northern-basket", "harbour-foods", "prairie-pantry"]
 
@@ -45,7 +52,7 @@ def test_catalogs_are_large_deterministic_and_differ_between_stores() -> None:
 
 @pytest.mark.parametrize("store_id", STORES)
 async def test_search_each_store_through_its_connector(live_profiles: dict[str, StoreProfile], store_id: str) -> None:
-    async with StoreClient(max_pages=1) as client:
+    async with store_client(1) as client:
         result = await client.search(live_profiles[store_id], "unsalted butter")
     assert result.error is None and result.offers
     top = result.offers[0]
@@ -57,7 +64,7 @@ async def test_search_each_store_through_its_connector(live_profiles: dict[str, 
 @pytest.mark.parametrize("store_id", STORES)
 async def test_paging_walks_every_page_without_repeats(live_profiles: dict[str, StoreProfile], store_id: str) -> None:
     profile = live_profiles[store_id]
-    async with StoreClient(max_pages=20) as client:
+    async with store_client(20) as client:
         result = await client.search(profile, "milk")
         first = await client.fetch_page(profile, "milk", 0)
     assert result.error is None
@@ -70,7 +77,7 @@ async def test_paging_walks_every_page_without_repeats(live_profiles: dict[str, 
 
 
 async def test_weighted_multibuy_member_and_out_of_stock_reach_offers(live_profiles) -> None:
-    async with StoreClient(max_pages=5) as client:
+    async with store_client(5) as client:
         found = await search_offers(client, list(live_profiles.values()), ["chicken", "milk", "cheese", "milk"])
     assert {q: len(r) for q, r in found.items()} == {"chicken": 4, "milk": 4, "cheese": 4}  # each search once
     offers = [o for results in found.values() for r in results for o in r.offers]
@@ -105,7 +112,7 @@ async def test_each_injected_fault_reaches_the_client_as_its_error_class(
     profile = live_profiles[store_id]
     profile = profile.model_copy(update={"limits": profile.limits.model_copy(update={"timeout_s": 0.5})})
     simulator.set_faults(store_id, Faults(latency_ms_median=0, latency_ms_p95=0, **faults))
-    async with StoreClient() as client:
+    async with store_client() as client:
         with pytest.raises(error) as info:
             await client.fetch_page(profile, "milk", 0)
     assert info.value.store_id == store_id
@@ -115,7 +122,7 @@ async def test_each_injected_fault_reaches_the_client_as_its_error_class(
 
 async def test_admin_endpoint_changes_faults_at_run_time(simulator: Simulator, live_profiles) -> None:
     profile = live_profiles["harbour-foods"]
-    async with httpx.AsyncClient(base_url=simulator.url) as admin, StoreClient() as client:
+    async with httpx.AsyncClient(base_url=simulator.url) as admin, store_client() as client:
         stores = (await admin.get("/__admin/stores")).json()
         assert {s["id"] for s in stores} == set(STORES) and all(s["products"] >= 1500 for s in stores)
         response = await admin.patch("/__admin/harbour-foods/faults", json={"error_rates": {"502": 1.0}})
@@ -130,7 +137,7 @@ async def test_admin_endpoint_changes_faults_at_run_time(simulator: Simulator, l
 
 async def test_price_anomalies_and_stale_data(simulator: Simulator, live_profiles) -> None:
     profile = live_profiles["maple-market"]
-    async with StoreClient(max_pages=1) as client:
+    async with store_client(1) as client:
         normal = {o.product.sku: o.price for o in (await client.fetch_page(profile, "flour", 0)).offers}
         simulator.set_faults(
             "maple-market", Faults(anomaly_rate=0.5, stale_days=9, latency_ms_median=0, latency_ms_p95=0)
@@ -138,7 +145,9 @@ async def test_price_anomalies_and_stale_data(simulator: Simulator, live_profile
         odd = (await client.fetch_page(profile, "flour", 0)).offers
     ratios = {o.price / normal[o.product.sku] for o in odd if o.price and normal.get(o.product.sku)}
     assert ratios == {1, 10}
-    assert all(datetime.now(UTC) - o.observed_at > timedelta(days=8) for o in odd)
+    # the store says its data is old; the offer keeps both times: when we fetched it and what the store says
+    assert all(datetime.now(UTC) - o.source_modified_at > timedelta(days=8) for o in odd)
+    assert all(datetime.now(UTC) - o.fetched_at < timedelta(minutes=1) and o.observed_at == o.fetched_at for o in odd)
 
 
 async def test_requests_are_paced_to_the_store_rate(simulator: Simulator, live_profiles) -> None:
@@ -146,19 +155,19 @@ async def test_requests_are_paced_to_the_store_rate(simulator: Simulator, live_p
     profile = profile.model_copy(update={"limits": profile.limits.model_copy(update={"rate_per_s": 20.0})})
     simulator.set_faults("prairie-pantry", Faults(latency_ms_median=0, latency_ms_p95=0))
     queries = ["rice", "oil", "salt", "eggs", "milk", "flour", "sugar", "butter", "honey", "tea"]
-    async with StoreClient() as client:
+    async with store_client() as client:
         started = asyncio.get_running_loop().time()
         await asyncio.gather(*(client.fetch_page(profile, q, 0) for q in queries))
         elapsed = asyncio.get_running_loop().time() - started
     # ten starts spaced 50 ms apart: the last starts 450 ms after the first
     assert elapsed >= 0.45
-    assert client.requests["prairie-pantry"] == 10
+    assert client.requests_per_store()["prairie-pantry"] == 10
 
 
 async def test_simulated_latency_follows_the_profile(simulator: Simulator, live_profiles) -> None:
     profile = live_profiles["maple-market"]
     simulator.set_faults("maple-market", Faults(latency_ms_median=120, latency_ms_p95=130))
-    async with StoreClient() as client:
+    async with store_client() as client:
         started = asyncio.get_running_loop().time()
         await client.fetch_page(profile, "rice", 0)
         elapsed = asyncio.get_running_loop().time() - started

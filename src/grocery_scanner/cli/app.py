@@ -68,26 +68,32 @@ def search(
     """Search the selected stores concurrently, print offers with sizes and unit prices, and record them."""
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
     from grocery_scanner.storage import repository
-    from grocery_scanner.storage.database import open_database
-    from grocery_scanner.stores.client import StoreClient
-    from grocery_scanner.stores.session import open_stores
-    from grocery_scanner.workflow.stages import failure_summary, search_offers
+    from grocery_scanner.workflow.stages import SearchRecorder, failure_summary, search_offers
 
-    settings = load_settings()
+    services = _services()
 
     async def run() -> list:
-        async with (
-            open_stores(settings, store_set or settings.store_set, store) as profiles,
-            StoreClient(settings.http_timeout_s, settings.max_pages) as client,
-        ):
-            found = await search_offers(client, profiles, queries)
-            results = [r for per_query in found.values() for r in per_query]
-            # every price seen is kept for the price history; a product two queries found is one observation
-            seen = {(o.product.store_id, o.product.sku): o for r in results for o in r.offers}
-            async with open_database(settings) as db, db.session() as session:
-                await repository.save_stores(session, profiles)
-                await repository.save_offers(session, list(seen.values()), None)
-        return results
+        # every search is recorded as it finishes (its prices for the history, itself as a search item)
+        async with services.database() as db:
+            async with db.session() as session:
+                run_id = await repository.start_run(session, "search", {"queries": queries, "stores": store})
+            try:
+                async with services.stores(store_set, store) as stores:
+                    async with db.session() as session:
+                        await repository.save_stores(session, stores.profiles)
+                        await repository.add_searches(
+                            session, run_id, [(p.id, q) for q in queries for p in stores.profiles]
+                        )
+                    found = await search_offers(
+                        stores.client, stores.profiles, queries, None, SearchRecorder(db, run_id)
+                    )
+            except BaseException as exc:
+                async with db.session() as session:
+                    await repository.finish_run(session, run_id, "failed", None, str(exc) or type(exc).__name__)
+                raise
+            async with db.session() as session:
+                await repository.finish_run(session, run_id, "succeeded")
+        return [r for per_query in found.values() for r in per_query]
 
     results = asyncio.run(run())
     failed = [r for r in results if r.error]
@@ -169,14 +175,16 @@ ServingsOpt = Annotated[
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Your equivalences and brand rules (YAML).")]
 
 
-def _line_parser():
-    from grocery_scanner.ingest.lines import LineParser
-    from grocery_scanner.ingest.tagger import FALLBACK_WARNING
+def _services(parsing: bool = False):
+    """The parts a command uses, built from the settings; warns when ingredient parsing is degraded."""
+    from grocery_scanner.services import Services
 
-    parser = LineParser()
-    if parser.tagger == "fallback":
+    services = Services(load_settings())
+    if parsing and services.parser.tagger == "fallback":
+        from grocery_scanner.ingest.tagger import FALLBACK_WARNING
+
         err_console.print(f"[yellow]warning:[/yellow] {FALLBACK_WARNING}", highlight=False)
-    return parser
+    return services
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -192,11 +200,11 @@ def parse(
 ) -> None:
     """Print the ingredients parsed from recipes and shopping lists."""
     from grocery_scanner.cli.reports import print_recipes
-    from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.workflow.stages import read_ingredients
 
-    policy = load_settings().url_policy()
-    result = asyncio.run(read_ingredients(inputs, _line_parser(), Matcher(), servings, policy))
+    services = _services(parsing=True)
+    reading = read_ingredients(inputs, services.parser, services.matcher(), servings, services.settings.url_policy())
+    result = asyncio.run(reading)
     print_recipes(result.recipes, console, output is OutputFormat.json)
     _print_problems(result.problems)
 
@@ -214,26 +222,23 @@ def match(
     from rich.progress import Progress as Bar
 
     from grocery_scanner.cli.reports import print_matches
-    from grocery_scanner.matching.matcher import Matcher
-    from grocery_scanner.matching.rules import MatchRules
-    from grocery_scanner.stores.client import StoreClient
-    from grocery_scanner.stores.session import open_stores
     from grocery_scanner.workflow.stages import failure_summary, match_needs, read_ingredients, search_offers
 
-    settings = load_settings()
-    matcher = Matcher(MatchRules.load(rules))
+    services = _services(parsing=True)
+    matcher = services.matcher(rules)
 
     async def run():
-        ingredients = await read_ingredients(inputs, _line_parser(), matcher, servings, settings.url_policy())
+        policy = services.settings.url_policy()
+        ingredients = await read_ingredients(inputs, services.parser, matcher, servings, policy)
         queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
-        async with (
-            open_stores(settings, store_set or settings.store_set, store) as profiles,
-            StoreClient(settings.http_timeout_s, settings.max_pages) as client,
-        ):
+        async with services.stores(store_set, store) as stores:
             with Bar(console=err_console, transient=True) as bar:
-                task = bar.add_task("searching stores", total=len(queries) * len(profiles))
+                task = bar.add_task("searching stores", total=len(queries) * len(stores.profiles))
                 offers = await search_offers(
-                    client, profiles, queries, lambda p: bar.update(task, completed=p.done, description=p.detail)
+                    stores.client,
+                    stores.profiles,
+                    queries,
+                    lambda p: bar.update(task, completed=p.done, description=p.detail),
                 )
         return ingredients, offers
 
@@ -268,12 +273,12 @@ def plan(
 
     from grocery_scanner.cli import plan_report
     from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget, parse_visit_cost
-    from grocery_scanner.storage.database import open_database
     from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
     if max_stores is not None and max_stores < 1:
         raise OptimizerInputError(f"--max-stores: must be at least 1, got {max_stores}")
-    settings = load_settings()
+    services = _services(parsing=True)
+    settings = services.settings
     request = PlanRequest(
         inputs=inputs,
         store_set=store_set or settings.store_set,
@@ -291,7 +296,6 @@ def plan(
     from grocery_scanner.stores.profiles import load_store_set
 
     load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work
-    parser = _line_parser()
 
     async def run():
         with Bar(
@@ -312,8 +316,8 @@ def plan(
 
             # SIGTERM stops the run the way Ctrl-C does: the run is recorded as interrupted
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
-            async with open_database(settings) as db:
-                return await run_plan(request, settings, db, on_progress, parser)
+            async with services.database() as db:
+                return await run_plan(request, services, db, on_progress)
 
     try:
         result = asyncio.run(run())
@@ -358,13 +362,12 @@ def history(
 
     from rich.table import Table
 
-    from grocery_scanner.storage.database import open_database
     from grocery_scanner.storage.repository import price_history
 
-    settings = load_settings()
+    services = _services()
 
     async def run():
-        async with open_database(settings) as db, db.session() as session:
+        async with services.database() as db, db.session() as session:
             return await price_history(session, query, limit)
 
     rows = asyncio.run(run())
@@ -410,13 +413,12 @@ def runs(limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Ho
     from rich.table import Table
 
     from grocery_scanner.storage import repository
-    from grocery_scanner.storage.database import open_database
 
-    settings = load_settings()
+    services = _services()
 
     async def run():
-        async with open_database(settings) as db, db.session() as session:
-            return await repository.recent_runs(session, limit, settings.run_stale_s)
+        async with services.database() as db, db.session() as session:
+            return await repository.recent_runs(session, limit, services.settings.run_stale_s)
 
     table = Table(title="Runs")
     for column in ("Run", "Kind", "Status", "Started", "Finished", "Error"):

@@ -116,12 +116,15 @@ class Offer(BaseModel):
     in_stock: bool = True
     observed_at: AwareDatetime = Field(default_factory=utcnow)
     valid_to: AwareDatetime | None = None
+    fetched_at: AwareDatetime | None = None  # when the store's answer reached us
+    source_modified_at: AwareDatetime | None = None  # the store's own Last-Modified, when it says
+    search_query: str | None = None  # the search that found it; with the store, its search key
     source_format: str
     collection_method: str
     confidence: float = Field(ge=0, le=1)
     notes: tuple[str, ...] = ()
 
-    @field_validator("observed_at", "valid_to")
+    @field_validator("observed_at", "valid_to", "fetched_at", "source_modified_at")
     @classmethod
     def _to_utc(cls, value: datetime | None) -> datetime | None:
         return value.astimezone(UTC) if value is not None else None

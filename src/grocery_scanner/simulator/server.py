@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -40,7 +41,12 @@ class DemoStore:
     faults: Faults
     search: CatalogSearch = field(init=False)
     rng: random.Random = field(init=False)
-    requests: int = 0
+    # when each request arrived (monotonic seconds): what a pacing check counts, as the store sees it
+    arrivals: list[float] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return len(self.arrivals)
 
     def __post_init__(self) -> None:
         settings = self.profile.simulator or {}
@@ -97,6 +103,7 @@ class Simulator:
         app = web.Application()
         app.router.add_get("/__admin/stores", self._admin_stores)
         app.router.add_get("/__admin/{store}/faults", self._admin_get_faults)
+        app.router.add_get("/__admin/{store}/arrivals", self._admin_arrivals)
         app.router.add_put("/__admin/{store}/faults", self._admin_put_faults)
         app.router.add_patch("/__admin/{store}/faults", self._admin_put_faults)
         app.router.add_route("*", "/{store}/{tail:.*}", self._handle)
@@ -155,6 +162,9 @@ class Simulator:
             raise web.HTTPNotFound(text=f"no demo store '{request.match_info['store']}'")
         return store
 
+    async def _admin_arrivals(self, request: web.Request) -> web.Response:
+        return web.json_response(self._store(request).arrivals)
+
     async def _admin_get_faults(self, request: web.Request) -> web.Response:
         return web.json_response(self._store(request).faults.model_dump(mode="json"))
 
@@ -176,7 +186,7 @@ class Simulator:
         tail = request.match_info["tail"]
         if request.method != method or not (tail == path or (path.endswith("-") and tail.startswith(path))):
             raise web.HTTPNotFound(text=f"{store.profile.name} has no {request.method} /{tail}")
-        store.requests += 1
+        store.arrivals.append(time.monotonic())
         faults = store.faults
         fault, status = faults.draw(store.rng)
         await asyncio.sleep(faults.latency_s(store.rng))

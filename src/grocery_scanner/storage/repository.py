@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -15,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grocery_scanner.models import Offer, utcnow
 from grocery_scanner.models.plan import Plan
-from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, StoreRow
+from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, SearchItemRow, StoreRow
 from grocery_scanner.stores.profiles import StoreProfile
+
+if TYPE_CHECKING:
+    from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.text import words
 
 
@@ -97,6 +100,9 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
                 source_format=o.source_format,
                 collection_method=o.collection_method,
                 confidence=o.confidence,
+                fetched_at=o.fetched_at,
+                source_modified_at=o.source_modified_at,
+                search_query=o.search_query,
             )
             for o in offers
         ],
@@ -112,6 +118,64 @@ async def _product_ids(session: AsyncSession, by_store: dict[str, set[str]]) -> 
         )
         ids.update({(store_id, sku): pid for pid, sku in rows})
     return ids
+
+
+async def add_searches(session: AsyncSession, run_id: str, searches: list[tuple[str, str]]) -> None:
+    """The (store, query) searches a run is about to make, pending, first page each."""
+    if not searches:
+        return
+    now = utcnow()
+    statement = _upsert(session, SearchItemRow).values(
+        [
+            dict(run_id=run_id, store_id=s, query=q, page=0, status="pending", attempts=0, offers=0, created_at=now)
+            for s, q in dict.fromkeys(searches)
+        ]
+    )
+    await session.execute(statement.on_conflict_do_nothing())
+
+
+async def finish_search(session: AsyncSession, run_id: str, result: StoreResult) -> None:
+    """Each page the search fetched, done or failed, with its offers count and times."""
+    rows = [
+        dict(
+            run_id=run_id,
+            store_id=result.store_id,
+            query=result.query,
+            page=page.page,
+            status="failed" if page.error else "done",
+            attempts=1,
+            failure_class=type(page.error).__name__ if page.error else None,
+            error=page.error.message if page.error else None,
+            offers=page.offers,
+            created_at=page.started_at,
+            started_at=page.started_at,
+            finished_at=page.finished_at,
+        )
+        for page in result.pages
+    ]
+    if not rows:
+        return
+    statement = _upsert(session, SearchItemRow).values(rows)
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SearchItemRow.run_id, SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page],
+            set_=dict(
+                status=excluded.status,
+                attempts=SearchItemRow.attempts + 1,
+                failure_class=excluded.failure_class,
+                error=excluded.error,
+                offers=excluded.offers,
+                started_at=excluded.started_at,
+                finished_at=excluded.finished_at,
+            ),
+        )
+    )
+
+
+async def search_items(session: AsyncSession, run_id: str) -> list[SearchItemRow]:
+    statement = select(SearchItemRow).where(SearchItemRow.run_id == run_id)
+    return list((await session.scalars(statement.order_by(SearchItemRow.id))).all())
 
 
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:

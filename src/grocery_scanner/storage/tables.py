@@ -59,6 +59,37 @@ class OfferRow(Base):
     source_format: Mapped[str] = mapped_column(String(64))
     collection_method: Mapped[str] = mapped_column(String(64))
     confidence: Mapped[float] = mapped_column(Float)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_query: Mapped[str | None] = mapped_column(String(300))
+
+
+class SearchItemRow(Base):
+    """One page of one search in one run: pending until it is done or failed, committed as it changes.
+
+    What resume, the last-known-good cache and per-search figures read: which (store, query)
+    searches a run has finished, how, and when.
+    """
+
+    __tablename__ = "search_items"
+    __table_args__ = (
+        UniqueConstraint("run_id", "store_id", "query", "page"),
+        Index("ix_search_items_search", "store_id", "query", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("workflow_runs.id"), index=True)
+    store_id: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(300))
+    page: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failure_class: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    offers: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RunRow(Base):

@@ -17,14 +17,14 @@ SIMULATOR_URL = "simulator"
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
-class Limits(BaseModel):
-    """Per-store pacing and timeouts (the reliability layer reads these)."""
+class RequestLimits(BaseModel):
+    """How hard we may call one store: its request rate, parallel requests and timeout."""
 
     model_config = ConfigDict(extra="forbid")
 
     rate_per_s: float = Field(default=5.0, gt=0)
     concurrency: int = Field(default=4, ge=1)
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: float | None = Field(default=None, gt=0)  # None: the http_timeout_s setting
 
 
 class StoreProfile(BaseModel):
@@ -37,7 +37,7 @@ class StoreProfile(BaseModel):
     search: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     page_size: int = Field(default=48, ge=1, le=200)
-    limits: Limits = Field(default_factory=Limits)
+    limits: RequestLimits = Field(default_factory=RequestLimits)
     simulator: dict[str, Any] | None = None
 
     def resolved_headers(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,29 +21,26 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from grocery_scanner.errors import GroceryError
-from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.matching.matcher import Matcher
-from grocery_scanner.matching.rules import MatchRules
 from grocery_scanner.models import Recipe
 from grocery_scanner.models.match import NeedMatch
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.optimize.planner import make_plan
-from grocery_scanner.optimize.problem import VISIT_COST, Limits, Strategy
-from grocery_scanner.settings import Settings
+from grocery_scanner.optimize.problem import VISIT_COST, BasketLimits, Strategy
+from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
-from grocery_scanner.stores.client import StoreClient, StoreResult
-from grocery_scanner.stores.session import open_stores
+from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.workflow.stages import (
+    Ingredients,
     Progress,
     ProgressCallback,
+    SearchRecorder,
     failure_summary,
     match_needs,
     read_ingredients,
     search_offers,
 )
-
-STAGES = ("read", "search", "match", "optimise")
 
 
 @dataclass(frozen=True)
@@ -87,32 +85,31 @@ class RunTimeout(GroceryError):
 
 async def run_plan(
     request: PlanRequest,
-    settings: Settings,
+    services: Services,
     db: Database,
     progress: ProgressCallback | None = None,
-    parser: LineParser | None = None,
 ) -> PlanResult:
     async with db.session() as session:
         run_id = await repository.start_run(session, "plan", request.describe())
-    stats: dict[str, Any] = {"timings_s": {}}
-    heartbeat = asyncio.create_task(_heartbeat(db, run_id, settings.heartbeat_s))
+    run = PlanContext(request, services, db, run_id, progress)
+    heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings.heartbeat_s))
     try:
         async with asyncio.timeout(request.timeout_s):
-            result = await _stages(request, settings, db, run_id, stats, progress, parser)
+            result = await _run_stages(run)
     except TimeoutError:
-        await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
+        await _fail(db, run_id, run.stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
         raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C or SIGTERM: recorded, then passed on
-        await _fail(db, run_id, stats, "interrupted", status="interrupted")
+        await _fail(db, run_id, run.stats, "interrupted", status="interrupted")
         raise
     except BaseException as exc:
-        await _fail(db, run_id, stats, str(exc) or type(exc).__name__)
+        await _fail(db, run_id, run.stats, str(exc) or type(exc).__name__)
         raise
     finally:
         heartbeat.cancel()
     async with db.session() as session:
         await repository.save_plan(session, run_id, result.plan)
-        await repository.finish_run(session, run_id, "succeeded", stats)
+        await repository.finish_run(session, run_id, "succeeded", run.stats)
     return result
 
 
@@ -130,71 +127,88 @@ async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str, st
         await repository.finish_run(session, run_id, status, stats, error)
 
 
-async def _stages(
-    request: PlanRequest,
-    settings: Settings,
-    db: Database,
-    run_id: str,
-    stats: dict[str, Any],
-    progress: ProgressCallback | None,
-    parser: LineParser | None,
-) -> PlanResult:
-    timings = stats["timings_s"]
-    started = time.perf_counter()
+@dataclass
+class PlanContext:
+    """What the stages share: the wiring, made once, and each stage's output."""
 
-    def lap(stage: str) -> None:
-        nonlocal started
-        timings[stage] = round(time.perf_counter() - started, 3)
-        started = time.perf_counter()
-        if progress:  # a "stage" event: how many of the stages have finished, and which
-            progress(Progress("stage", len(timings), len(STAGES), stage))
+    request: PlanRequest
+    services: Services
+    db: Database
+    run_id: str
+    progress: ProgressCallback | None = None
+    stats: dict[str, Any] = field(default_factory=lambda: {"timings_s": {}})
+    matcher: Matcher | None = None
+    ingredients: Ingredients | None = None
+    results: dict[str, list[StoreResult]] = field(default_factory=dict)
+    store_names: dict[str, str] = field(default_factory=dict)
+    matches: list[NeedMatch] = field(default_factory=list)
+    plan: Plan | None = None
 
-    rules = MatchRules.load(request.rules_file)
-    matcher = Matcher(rules)
-    ingredients = await read_ingredients(
-        request.inputs, parser or LineParser(), matcher, request.servings, settings.url_policy()
+
+async def read_stage(run: PlanContext) -> None:
+    run.matcher = run.services.matcher(run.request.rules_file)
+    run.ingredients = await read_ingredients(
+        run.request.inputs,
+        run.services.parser,
+        run.matcher,
+        run.request.servings,
+        run.services.settings.url_policy(),
     )
-    lap("read")
-    queries = [q for n in ingredients.needs if not n.pantry for q in matcher.queries(n)]
-    recorded: set[tuple[str, str]] = set()
-    writer = asyncio.Lock()  # one writer at a time; the searches go on meanwhile
 
-    async def record(result: StoreResult) -> None:
-        # each finished search is committed at once; a product seen by two queries is one observation
-        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
-        fresh = {k: o for k, o in fresh.items() if k not in recorded}
-        recorded.update(fresh)
-        async with writer, db.session() as session:
-            await repository.save_offers(session, list(fresh.values()), run_id)
 
-    async with (
-        open_stores(settings, request.store_set, request.store_ids) as profiles,
-        StoreClient(settings.http_timeout_s, settings.max_pages) as client,
-    ):
-        async with db.session() as session:
-            await repository.save_stores(session, profiles)
-        offers = await search_offers(client, profiles, queries, progress, record)
-        stats["requests_per_store"] = dict(client.requests)
-        stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in profiles}
-    stats["offers_recorded"] = len(recorded)
-    lap("search")
-    results = [r for per_query in offers.values() for r in per_query]
+async def search_stage(run: PlanContext) -> None:
+    assert run.matcher is not None and run.ingredients is not None
+    queries = list(dict.fromkeys(q for n in run.ingredients.needs if not n.pantry for q in run.matcher.queries(n)))
+    recorder = SearchRecorder(run.db, run.run_id)
+    async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
+        run.store_names = {p.id: p.name for p in stores.profiles}
+        async with run.db.session() as session:
+            await repository.save_stores(session, stores.profiles)
+            await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
+        run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder)
+        run.stats["requests_per_store"] = stores.client.requests_per_store()
+        run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
+    run.stats["offers_recorded"] = len(recorder.recorded)
+    results = [r for per_query in run.results.values() for r in per_query]
     failed = [r for r in results if r.error]
+    run.stats.update(requests=sum(r.requests for r in results), searches=len(results), failed_searches=len(failed))
     if results and len(failed) == len(results):
         raise GroceryError(f"every store search failed, e.g. {failed[0].error}")
-    matches = match_needs(matcher, ingredients.needs, offers)
-    lap("match")
-    limits = Limits(
+
+
+async def match_stage(run: PlanContext) -> None:
+    assert run.matcher is not None and run.ingredients is not None
+    run.matches = match_needs(run.matcher, run.ingredients.needs, run.results)
+    run.stats["needs"] = len(run.ingredients.needs)
+
+
+async def optimise_stage(run: PlanContext) -> None:
+    assert run.matcher is not None
+    request = run.request
+    limits = BasketLimits(
         strategy=request.strategy, max_stores=request.max_stores, budget=request.budget, visit_cost=request.visit_cost
     )
-    names = {p.id: p.name for p in profiles}
-    plan = make_plan(matches, limits, names, prefer_brands=rules.prefer_brands)
-    lap("optimise")
-    plan.warnings.extend(failure_summary(results, names))
-    stats.update(
-        requests=sum(r.requests for r in results),
-        searches=len(results),
-        failed_searches=len(failed),
-        needs=len(ingredients.needs),
-    )
-    return PlanResult(run_id, plan, ingredients.recipes, matches, ingredients.problems, stats)
+    run.plan = make_plan(run.matches, limits, run.store_names, prefer_brands=run.matcher.rules.prefer_brands)
+    run.plan.warnings.extend(failure_summary([r for rs in run.results.values() for r in rs], run.store_names))
+
+
+Stage = Callable[[PlanContext], Awaitable[None]]
+# the workflow, in order: each stage reads only what the ones before it left in the context
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("read", read_stage),
+    ("search", search_stage),
+    ("match", match_stage),
+    ("optimise", optimise_stage),
+)
+
+
+async def _run_stages(run: PlanContext) -> PlanResult:
+    timings = run.stats["timings_s"]
+    for done, (name, stage) in enumerate(STAGES, 1):
+        started = time.perf_counter()
+        await stage(run)
+        timings[name] = round(time.perf_counter() - started, 3)
+        if run.progress:  # a "stage" event: how many of the stages have finished, and which
+            run.progress(Progress("stage", done, len(STAGES), name))
+    assert run.ingredients is not None and run.plan is not None
+    return PlanResult(run.run_id, run.plan, run.ingredients.recipes, run.matches, run.ingredients.problems, run.stats)

@@ -19,6 +19,8 @@ from grocery_scanner.ingest.urls import UrlPolicy
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Need, Offer, Recipe
 from grocery_scanner.models.match import NeedMatch
+from grocery_scanner.storage import repository
+from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreClient, StoreResult
 from grocery_scanner.stores.profiles import StoreProfile
 
@@ -69,7 +71,8 @@ async def search_offers(
     progress: ProgressCallback | None = None,
     on_result: Callable[[StoreResult], Awaitable[None]] | None = None,
 ) -> dict[str, list[StoreResult]]:
-    """Stage 2: each distinct query at each store, once, concurrently.
+    """Stage 2: each distinct query at each store, once, concurrently; each search records its own
+    outcome (offers or the failure), so one store's failure never stops the others.
 
     `on_result` receives each finished search as it finishes (the workflow records its prices
     then, while the other searches are still under way)."""
@@ -88,14 +91,13 @@ async def search_offers(
         if progress:
             progress(Progress("search", done, total, f"{profile.name}: {query}"))
 
-    tasks = [asyncio.ensure_future(one(p, q)) for q in unique for p in profiles]
     try:
-        await asyncio.gather(*tasks)
-    except asyncio.CancelledError:  # stopped (Ctrl-C, SIGTERM): let every search finish its cleanup first
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        async with asyncio.TaskGroup() as group:  # stopped (Ctrl-C, SIGTERM): every search cleans up first
+            for query in unique:
+                for profile in profiles:
+                    group.create_task(one(profile, query))
+    except ExceptionGroup as failed:  # not a store's failure (each search keeps its own): a fault of ours
+        raise failed.exceptions[0] from None
     return results
 
 
@@ -125,3 +127,21 @@ def failure_summary(results: list[StoreResult], names: dict[str, str] | None = N
             name = (names or {}).get(store_id, store_id)
             lines.append(f"{name}: {len(failed)} of {len(store_results)} searches failed: {common}")
     return lines
+
+
+class SearchRecorder:
+    """Commits each finished search at once: its offers (a product seen twice is one observation)
+    and its pages as search items, one writer at a time while the other searches go on."""
+
+    def __init__(self, db: Database, run_id: str) -> None:
+        self.db, self.run_id = db, run_id
+        self.recorded: set[tuple[str, str]] = set()
+        self._writer = asyncio.Lock()
+
+    async def __call__(self, result: StoreResult) -> None:
+        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
+        fresh = {k: o for k, o in fresh.items() if k not in self.recorded}
+        self.recorded.update(fresh)
+        async with self._writer, self.db.session() as session:
+            await repository.save_offers(session, list(fresh.values()), self.run_id)
+            await repository.finish_search(session, self.run_id, result)

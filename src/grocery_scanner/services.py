@@ -1,0 +1,103 @@
+"""One place that turns settings into the parts a job uses: database, store sets with their fetch
+chain, matcher and parser. The CLI commands, the benchmarks (and later the service and workers)
+all build their parts here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grocery_scanner.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from grocery_scanner.fetch.chain import FetchChain
+    from grocery_scanner.ingest.lines import LineParser
+    from grocery_scanner.matching.matcher import Matcher
+    from grocery_scanner.storage.database import Database
+    from grocery_scanner.stores.client import StoreClient
+    from grocery_scanner.stores.profiles import StoreProfile
+
+
+@dataclass
+class StoreSession:
+    """The selected stores, reachable: a client over the fetch chain."""
+
+    profiles: list[StoreProfile]
+    client: StoreClient
+
+
+@dataclass
+class Services:
+    settings: Settings = field(default_factory=load_settings)
+    transport: httpx.AsyncBaseTransport | None = None  # tests and the simulator may inject one
+    line_parser: LineParser | None = None  # built on first use: loading the tagger takes a while
+
+    def fetch_chain(self) -> FetchChain:
+        from grocery_scanner.fetch.chain import build_chain
+        from grocery_scanner.fetch.layers import FACTORIES
+        from grocery_scanner.fetch.transport import HttpTransport
+
+        transport = HttpTransport(self.settings.http_timeout_s, self.transport)
+        return build_chain(self.settings.fetch_layers, transport, FACTORIES)
+
+    @asynccontextmanager
+    async def stores(
+        self, store_set: str | None = None, store_ids: list[str] | None = None
+    ) -> AsyncIterator[StoreSession]:
+        """The selected stores of a set (the settings' set by default), with the demo stores running
+        when the set uses them."""
+        from grocery_scanner.stores.profiles import load_store_set
+
+        profiles = load_store_set(store_set or self.settings.store_set).select(store_ids)
+        async with _reachable(profiles, self.settings) as reachable, self.store_client() as client:
+            yield StoreSession(reachable, client)
+
+    @asynccontextmanager
+    async def database(self) -> AsyncIterator[Database]:
+        from grocery_scanner.storage.database import open_database
+
+        async with open_database(self.settings) as db:
+            yield db
+
+    def matcher(self, rules_file: Path | None = None) -> Matcher:
+        from grocery_scanner.matching.matcher import Matcher
+        from grocery_scanner.matching.rules import MatchRules
+
+        return Matcher(MatchRules.load(rules_file))
+
+    def store_client(self) -> StoreClient:
+        from grocery_scanner.stores.client import StoreClient
+
+        return StoreClient(self.fetch_chain(), self.settings.max_pages)
+
+    @property
+    def parser(self) -> LineParser:
+        if self.line_parser is None:
+            from grocery_scanner.ingest.lines import LineParser
+
+            self.line_parser = LineParser()
+        return self.line_parser
+
+
+@asynccontextmanager
+async def _reachable(profiles: list[StoreProfile], settings: Settings) -> AsyncIterator[list[StoreProfile]]:
+    """The profiles, with simulator placeholders pointing at an embedded simulator started for them."""
+    from grocery_scanner.stores.profiles import SIMULATOR_URL
+
+    if not any(p.base_url == SIMULATOR_URL for p in profiles):
+        yield profiles
+        return
+    from grocery_scanner.simulator.server import Simulator  # only the demo set pays for the catalogs
+
+    simulator = Simulator(profiles, seed=settings.simulator_seed)
+    await simulator.start(port=settings.simulator_port)
+    try:
+        yield simulator.resolve(profiles)
+    finally:
+        await simulator.stop()

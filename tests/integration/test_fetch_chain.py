@@ -1,0 +1,162 @@
+"""The fetch chain: pacing as the store counts it, failure classes, and a connector's bug kept to its search."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from grocery_scanner.errors import Blocked, RateLimited, UserInputError
+from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
+from grocery_scanner.storage.database import Database, database_url
+from grocery_scanner.storage.tables import RunRow, SearchItemRow
+from grocery_scanner.stores.base import SearchRequest
+from grocery_scanner.stores.profiles import RequestLimits, StoreProfile, load_store_set
+from grocery_scanner.stores.registry import get_connector
+from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+RATE = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def simulator_process():
+    """The demo stores in a process of their own, so their arrival times do not stall with our loop."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grocery_scanner", "simulator", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/__admin/stores", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the simulator did not start within 30 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _most_in_one_second(arrivals: list[float]) -> int:
+    arrivals = sorted(arrivals)
+    most, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while at - arrivals[first] >= 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_no_second_sees_more_requests_than_the_rate_even_when_our_loop_stalls(simulator_process: str) -> None:
+    store = "prairie-pantry"
+    profile = next(p for p in load_store_set("demo").stores if p.id == store)
+    profile = profile.model_copy(
+        update={"base_url": f"{simulator_process}/{store}", "limits": RequestLimits(rate_per_s=RATE, concurrency=4)}
+    )
+    async with httpx.AsyncClient(base_url=simulator_process) as admin:
+        quick = {"latency_ms_median": 0, "latency_ms_p95": 0}
+        (await admin.put(f"/__admin/{store}/faults", json=quick)).raise_for_status()
+
+    async def stall() -> None:  # the event loop blocked, as by a long garbage-collection pause
+        for _ in range(6):
+            await asyncio.sleep(0.35)
+            time.sleep(0.3)  # noqa: ASYNC251
+
+    queries = [f"item {n}" for n in range(70)]
+    async with Services(Settings(max_pages=1)).store_client() as client:
+        staller = asyncio.create_task(stall())
+        results = await asyncio.gather(*(client.fetch_page(profile, q, 0) for q in queries))
+        await staller
+    assert len(results) == len(queries)
+    async with httpx.AsyncClient(base_url=simulator_process) as admin:
+        arrivals = (await admin.get(f"/__admin/{store}/arrivals")).json()
+    assert len(arrivals) == len(queries)
+    most = _most_in_one_second(arrivals)
+    assert most <= RATE
+    assert most >= RATE * 0.7, f"the pacer held requests back far below the rate ({most} in the busiest second)"
+
+
+def _fetcher(handler) -> Services:
+    return Services(Settings(), transport=httpx.MockTransport(handler))
+
+
+async def test_the_chain_maps_answers_to_failure_classes_over_an_injected_transport() -> None:
+    profile = StoreProfile(id="s", name="S", connector="voila", base_url="http://store.invalid")
+    answers = {
+        "/429": httpx.Response(429, headers={"Retry-After": "5"}),
+        "/block": httpx.Response(
+            200, text="<html>Please complete the CAPTCHA</html>", headers={"content-type": "text/html"}
+        ),
+    }
+    chain = _fetcher(lambda r: answers[r.url.path]).fetch_chain()
+    with pytest.raises(RateLimited) as limited:
+        await chain.fetch(profile, SearchRequest(method="GET", url="http://store.invalid/429"))
+    assert limited.value.retry_after_s == 5
+    with pytest.raises(Blocked):
+        await chain.fetch(profile, SearchRequest(method="GET", url="http://store.invalid/block"))
+    assert chain.layers["metrics"].outcomes == {("s", "RateLimited"): 1, ("s", "Blocked"): 1}
+    await chain.aclose()
+
+
+def test_an_unknown_fetch_layer_is_refused_by_name() -> None:
+    with pytest.raises(UserInputError, match="unknown layer breakr"):
+        Services(Settings(fetch_layers=["metrics", "breakr"])).fetch_chain()
+
+
+def test_a_store_without_its_own_timeout_uses_the_setting() -> None:
+    profile = next(p for p in load_store_set("canada").stores)
+    assert profile.limits.timeout_s == 15
+    assert StoreProfile(id="s", name="S", connector="voila", base_url="http://x").limits.timeout_s is None
+
+
+async def test_a_connector_bug_fails_only_its_own_search_recorded_as_a_parse_failure(
+    tmp_path: Path, line_parser, monkeypatch
+) -> None:
+    connector = get_connector("voila")  # harbour-foods speaks voila in the demo set
+    real_parse = connector.parse
+
+    def parse(body: str, store_id: str):
+        if "flour" in body.lower():
+            return "not a page".get("offers")  # type: ignore[attr-defined]  # the kind of bug a new field brings
+        return real_parse(body, store_id)
+
+    monkeypatch.setattr(connector, "parse", parse)
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    db = await Database.open(database_url(settings))
+    try:
+        request = PlanRequest(inputs=[str(ROOT / "examples" / "pancakes.txt")])
+        result = await run_plan(request, Services(settings, line_parser=line_parser), db)
+        async with db.session() as session:
+            run = await session.get(RunRow, result.run_id)
+            items = (await session.scalars(select(SearchItemRow).where(SearchItemRow.run_id == result.run_id))).all()
+    finally:
+        await db.close()
+    assert run is not None and run.status == "succeeded"
+    broken = [i for i in items if i.store_id == "harbour-foods" and i.status == "failed"]
+    assert broken and {i.failure_class for i in broken} == {"ParseError"}
+    assert all("AttributeError" in (i.error or "") for i in broken)
+    assert [i for i in items if i.store_id == "harbour-foods" and i.status == "done"]  # its other searches went on
+    assert not [i for i in items if i.status == "pending"]
+    assert any("harbour" in w.lower() for w in result.plan.warnings)
