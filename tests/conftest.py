@@ -16,6 +16,16 @@ FIXTURES = Path(os.environ.get("GROCERY_FIXTURES_DIR", ROOT.parent / "shared" / 
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 
+SLOW_FOLDERS = {"integration", "robustness", "packaging"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything outside the unit tests runs processes, servers or databases: marked slow."""
+    for item in items:
+        if SLOW_FOLDERS & set(Path(item.fspath).parts):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
