@@ -68,7 +68,8 @@ def search(
     """Search the selected stores concurrently, print offers with sizes and unit prices, and record them."""
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
     from grocery_scanner.storage import repository
-    from grocery_scanner.workflow.stages import SearchRecorder, failure_summary, search_offers
+    from grocery_scanner.workflow.recording import SearchRecorder
+    from grocery_scanner.workflow.stages import failure_summary, search_offers
 
     services = _services()
 

@@ -12,11 +12,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grocery_scanner.errors import UserInputError
-from grocery_scanner.ingest.bounds import MAX_SERVINGS
-from grocery_scanner.ingest.urls import MAX_INPUT_BYTES, UrlPolicy, fetch_url
+from grocery_scanner.ingest.bounds import MAX_INPUT_BYTES, MAX_SERVINGS
+
+if TYPE_CHECKING:
+    from grocery_scanner.ingest.urls import UrlPolicy
 
 _SERVINGS = re.compile(r"^\s*(?:servings|serves|yield|makes)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.I)
 _YIELD_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
@@ -153,5 +155,7 @@ def read_file(path: Path) -> list[RawRecipe]:
 
 async def read_input(item: str, policy: UrlPolicy | None = None) -> list[RawRecipe]:
     if re.match(r"^[a-z][a-z0-9+.-]*://", item, re.I):  # a URL: fetched only over http(s), from public hosts
+        from grocery_scanner.ingest.urls import fetch_url  # only a URL pays for the HTTP client
+
         return read_html(_decode(await fetch_url(item, policy), item), item, item)
     return read_file(Path(item))

@@ -53,6 +53,7 @@ def fallback_pos_tag(tokens: list[str]) -> list[tuple[str, str]]:
     return tagged
 
 
+@cache
 def perceptron_available() -> bool:
     import nltk
 

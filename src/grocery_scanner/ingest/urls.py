@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from grocery_scanner.errors import UserInputError
+from grocery_scanner.ingest.bounds import MAX_INPUT_BYTES
 
-MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 
 

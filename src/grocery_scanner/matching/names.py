@@ -42,8 +42,9 @@ class Lexicon:
     @cache
     def load(cls) -> Lexicon:
         data = yaml.safe_load(resources.files(__package__).joinpath("lexicon.yaml").read_text("utf-8"))
-        foods = frozenset(w for text in data["foods"].values() for w in words(text))
-        groups = {f: frozenset(g for g, text in data["foods"].items() if f in words(text)) for f in foods}
+        members = {group: frozenset(words(text)) for group, text in data["foods"].items()}
+        foods = frozenset().union(*members.values())
+        groups = {f: frozenset(g for g, inside in members.items() if f in inside) for f in foods}
         groups |= {words(kind)[0]: frozenset({group}) for kind, group in data["aisle_kinds"].items()}
         form_of = {w: form for form, text in data["forms"].items() for w in words(text)}
         cut_of = {w: cut for cut, text in data["bought_cuts"].items() for w in words(text)}
@@ -55,8 +56,8 @@ class Lexicon:
         return cls(
             foods=foods,
             groups=groups,
-            spices=frozenset(words(data["foods"]["spices"])),
-            herbs=frozenset(words(data["foods"]["herbs"])),
+            spices=members["spices"],
+            herbs=members["herbs"],
             form_of=form_of,
             cut_of=cut_of,
             home_cuts=frozenset(words(data["home_cuts"])),

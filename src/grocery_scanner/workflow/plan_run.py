@@ -31,11 +31,11 @@ from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
+from grocery_scanner.workflow.recording import SearchRecorder
 from grocery_scanner.workflow.stages import (
     Ingredients,
     Progress,
     ProgressCallback,
-    SearchRecorder,
     failure_summary,
     match_needs,
     read_ingredients,

@@ -10,19 +10,20 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.ingest.readers import read_input
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
-from grocery_scanner.ingest.urls import UrlPolicy
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Need, Offer, Recipe
 from grocery_scanner.models.match import NeedMatch
-from grocery_scanner.storage import repository
-from grocery_scanner.storage.database import Database
-from grocery_scanner.stores.client import StoreClient, StoreResult
-from grocery_scanner.stores.profiles import StoreProfile
+
+if TYPE_CHECKING:
+    from grocery_scanner.ingest.urls import UrlPolicy
+    from grocery_scanner.stores.client import StoreClient, StoreResult
+    from grocery_scanner.stores.profiles import StoreProfile
 
 
 @dataclass(frozen=True)
@@ -127,21 +128,3 @@ def failure_summary(results: list[StoreResult], names: dict[str, str] | None = N
             name = (names or {}).get(store_id, store_id)
             lines.append(f"{name}: {len(failed)} of {len(store_results)} searches failed: {common}")
     return lines
-
-
-class SearchRecorder:
-    """Commits each finished search at once: its offers (a product seen twice is one observation)
-    and its pages as search items, one writer at a time while the other searches go on."""
-
-    def __init__(self, db: Database, run_id: str) -> None:
-        self.db, self.run_id = db, run_id
-        self.recorded: set[tuple[str, str]] = set()
-        self._writer = asyncio.Lock()
-
-    async def __call__(self, result: StoreResult) -> None:
-        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
-        fresh = {k: o for k, o in fresh.items() if k not in self.recorded}
-        self.recorded.update(fresh)
-        async with self._writer, self.db.session() as session:
-            await repository.save_offers(session, list(fresh.values()), self.run_id)
-            await repository.finish_search(session, self.run_id, result)

@@ -1,0 +1,27 @@
+"""Recording what searches find, as they finish: the one writer both the plan and the search command use."""
+
+from __future__ import annotations
+
+import asyncio
+
+from grocery_scanner.storage import repository
+from grocery_scanner.storage.database import Database
+from grocery_scanner.stores.client import StoreResult
+
+
+class SearchRecorder:
+    """Commits each finished search at once: its offers (a product seen twice is one observation)
+    and its pages as search items, one writer at a time while the other searches go on."""
+
+    def __init__(self, db: Database, run_id: str) -> None:
+        self.db, self.run_id = db, run_id
+        self.recorded: set[tuple[str, str]] = set()
+        self._writer = asyncio.Lock()
+
+    async def __call__(self, result: StoreResult) -> None:
+        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
+        fresh = {k: o for k, o in fresh.items() if k not in self.recorded}
+        self.recorded.update(fresh)
+        async with self._writer, self.db.session() as session:
+            await repository.save_offers(session, list(fresh.values()), self.run_id)
+            await repository.finish_search(session, self.run_id, result)
