@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from grocery_scanner.models import Offer
-from grocery_scanner.stores.pricetext import format_multi_buy
 
 
 def offer_row(offer: Offer) -> dict[str, Any]:
@@ -25,7 +24,7 @@ def offer_row(offer: Offer) -> dict[str, Any]:
         "price": str(offer.price) if offer.price is not None else None,
         "regular_price": str(offer.regular_price) if offer.regular_price is not None else None,
         "member_price": str(offer.member_price) if offer.member_price is not None else None,
-        "multi_buy": format_multi_buy(offer.multi_buy) if offer.multi_buy else None,
+        "multi_buy": str(offer.multi_buy) if offer.multi_buy else None,
         "sale": offer.sale,
         "sold_by": offer.sold_by.value,
         "unit_price": str(offer.unit_price) if offer.unit_price is not None else None,
@@ -63,7 +62,7 @@ def print_offers_table(offers: list[Offer], console: Console, title: str | None 
         deal = "; ".join(
             x
             for x in [
-                format_multi_buy(o.multi_buy) if o.multi_buy else "",
+                str(o.multi_buy or ""),
                 f"member ${o.member_price}" if o.member_price else "",
                 "sale" if o.sale else "",
             ]

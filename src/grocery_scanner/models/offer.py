@@ -62,6 +62,7 @@ class PackSize(BaseModel):
         return Quantity(amount=self.count * self.each.amount, unit=self.each.unit)
 
     def __str__(self) -> str:
+        """The canonical text; the store size reader reads it back to the same size."""
         text = str(self.each) if self.count == 1 else f"{self.count} x {self.each}"
         return f"~{text}" if self.approximate else text
 
@@ -82,6 +83,10 @@ class MultiBuy(BaseModel):
     @property
     def each(self) -> Decimal:
         return money(self.total / self.quantity)
+
+    def __str__(self) -> str:
+        """The canonical label; the store price reader reads it back to the same deal."""
+        return f"{self.quantity} / ${self.total:.2f}"
 
 
 class Product(BaseModel):

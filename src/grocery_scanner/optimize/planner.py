@@ -9,7 +9,6 @@ from grocery_scanner.models.match import MatchStatus, NeedMatch, Option
 from grocery_scanner.models.plan import Plan, PlanLine, SkippedItem, StorePlan
 from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item, Strategy
 from grocery_scanner.optimize.solver import optimise
-from grocery_scanner.stores.pricetext import format_multi_buy
 
 
 def _option_id(option: Option) -> str:
@@ -33,7 +32,7 @@ def _line(need_name: str, option: Option, store_names: dict[str, str]) -> PlanLi
         unit=offer.unit,
         line_cost=option.cost,
         sale=offer.sale,
-        multi_buy=format_multi_buy(deal) if deal else None,
+        multi_buy=str(deal) if deal else None,
         observed_at=offer.observed_at,
         source_format=offer.source_format,
         confidence=option.confidence,

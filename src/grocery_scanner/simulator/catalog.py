@@ -17,7 +17,6 @@ from importlib import resources
 import yaml
 
 from grocery_scanner.models import PackSize, Quantity, Unit
-from grocery_scanner.stores.pricetext import format_size
 
 CARRY_RATE = 0.95
 SALE_RATE = 0.12
@@ -57,7 +56,7 @@ class CatalogProduct:
 
     @property
     def size_text(self) -> str:
-        return format_size(self.size)
+        return str(self.size)
 
     @property
     def search_text(self) -> str:
@@ -125,7 +124,7 @@ def build_catalog(store_id: str, house_brand: str, seed: int) -> tuple[CatalogPr
         department_level = 0.88 + 0.24 * seeded_rng(seed, store_id, item.department).random()
         for name, brand, brand_factor in _variants(item, house_brand):
             for size in item.sizes:
-                key = f"{name}|{brand if brand != house_brand else '@house'}|{format_size(size)}"
+                key = f"{name}|{brand if brand != house_brand else '@house'}|{size}"
                 rng = seeded_rng(seed, store_id, key)
                 if rng.random() > CARRY_RATE:
                     continue

@@ -174,13 +174,6 @@ def count_sizes(text: str) -> int:
     return len({m.group(0).lower() for m in _SINGLE_SIZE.finditer(text)})
 
 
-def format_size(size: PackSize) -> str:
-    """Canonical text for a size; `parse_size(format_size(s))` gives `s` back."""
-    each = f"{size.each.amount:g} {size.each.unit.value}"
-    text = each if size.count == 1 else f"{size.count} x {each}"
-    return f"~{text}" if size.approximate else text
-
-
 NUMBER_WORDS = {w: n for n, w in enumerate("two three four five six seven eight nine ten".split(), start=2)}
 _NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(NUMBER_WORDS)})\b(?=\s+(?:for|/))", re.I)  # "any three for $14"
 _MONEY = re.compile(r"\$\s*(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)|(\d{1,3})\s*¢")
@@ -264,8 +257,3 @@ def parse_price_text(text: str | None) -> PriceText:
     per_match = _PER.search(flat)
     per = per_match.group(1).replace(" ", "").lower() if per_match else ("ea" if price is not None else None)
     return PriceText(price=price, per=per, average=bool(_AVERAGE.search(flat)))
-
-
-def format_multi_buy(deal: MultiBuy) -> str:
-    """Canonical label for a deal; `parse_price_text` reads it back to the same deal."""
-    return f"{deal.quantity} / ${deal.total:.2f}"
