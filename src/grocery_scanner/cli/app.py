@@ -27,7 +27,7 @@ from grocery_scanner.settings import load_settings
 class _PlanFirst(TyperGroup):
     """Lists `plan`, the main job, first in --help."""
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted(super().list_commands(ctx), key=lambda name: name != "plan")
 
 
@@ -123,14 +123,14 @@ def offers(
     from grocery_scanner.errors import ParseError
     from grocery_scanner.stores.registry import CONNECTORS, fitting, get_connector
 
-    parser = get_connector(connector) if connector else None
+    named = get_connector(connector) if connector else None
     try:
         body = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserInputError(f"{file}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserInputError(f"{file}: cannot read as text ({exc})") from None
-    if parser is None:
+    if named is None or connector is None:
         fits = fitting(body, file.stem)
         if not fits:
             raise UserInputError(f"{file}: no connector reads offers from it (formats: {', '.join(CONNECTORS)})")
@@ -138,7 +138,7 @@ def offers(
         err_console.print(f"detected format: {connector}", highlight=False)
     else:
         try:
-            page = parser.parse(body, file.stem)
+            page = named.parse(body, file.stem)
         except ParseError as exc:
             raise UserInputError(f"{exc}{_better_connector(body, file.stem, connector)}") from None
         if not page.offers and (hint := _better_connector(body, file.stem, connector)):

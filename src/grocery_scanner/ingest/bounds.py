@@ -16,4 +16,6 @@ def too_much(quantity: Quantity | None) -> bool:
     return quantity is not None and not (
         math.isfinite(quantity.amount) and quantity.amount <= MAX_AMOUNT[quantity.unit]
     )
+
+
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # one recipe file or page

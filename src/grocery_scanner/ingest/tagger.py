@@ -74,12 +74,12 @@ def _original_pos_tag() -> Callable[[list[str]], list[tuple[str, str]]]:
         import nltk.downloader
 
         real_download = nltk.downloader.download
-        nltk.downloader.download = lambda *args, **kwargs: False  # type: ignore[assignment]
+        nltk.downloader.download = lambda *args, **kwargs: False
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 from ingredient_parser.en import preprocess
         finally:
-            nltk.downloader.download = real_download  # type: ignore[assignment]
+            nltk.downloader.download = real_download
     return preprocess.pos_tag
 
 
@@ -93,5 +93,5 @@ def use_tagger(kind: Literal["auto", "perceptron", "fallback"] = "auto") -> str:
         chosen = "perceptron" if perceptron_available() else "fallback"
     if chosen == "perceptron" and not perceptron_available():
         raise RuntimeError(FALLBACK_WARNING)
-    preprocess.pos_tag = original if chosen == "perceptron" else fallback_pos_tag
+    preprocess.pos_tag = original if chosen == "perceptron" else fallback_pos_tag  # type: ignore[assignment]
     return chosen

@@ -103,7 +103,9 @@ class ProductName:
 
 def read_name(name_words: list[str], department: str | None, brand: str | None = None) -> ProductName:
     lexicon = Lexicon.load()
-    forms = {lexicon.form_of[w]: (w, f"'{w}' in the name") for w in name_words if w in lexicon.form_of}
+    forms: dict[str, tuple[str | None, str]] = {
+        lexicon.form_of[w]: (w, f"'{w}' in the name") for w in name_words if w in lexicon.form_of
+    }
     # brands that sell only one form: McCain is frozen, Edgell tinned
     brand_words = words(brand) if brand else name_words[:2]
     for maker, form in lexicon.brand_forms.items():

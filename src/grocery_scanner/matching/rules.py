@@ -8,6 +8,7 @@ lacks the ingredient's head noun is never a match, whatever its string similarit
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", " ".join(words(text))).strip()
 
 
-def exclusive_conflict(wanted: set[str], offered: set[str]) -> str | None:
+def exclusive_conflict(wanted: Set[str], offered: Set[str]) -> str | None:
     """The reason the product is a different variant, if it is one."""
     for group in EXCLUSIVE_GROUPS:
         asked, got = wanted & group, offered & group

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -135,7 +136,7 @@ def _spoonful(need: Need) -> bool:
     return q is None or (q.unit in (Unit.ML, Unit.G) and q.amount <= 30)
 
 
-def _present(word: str, offered: set[str]) -> bool:
+def _present(word: str, offered: Set[str]) -> bool:
     """Exact, or a likely typo of a long word ("chiken" for "chicken")."""
     if word in offered:
         return True

@@ -132,9 +132,11 @@ def solve(
     for col, (lo, hi) in fixed.items():
         lower[col], upper[col] = lo, hi
     lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_ = np.array([r.lower for r in rows], dtype=float)
-    lp.row_upper_ = np.array([r.upper for r in rows], dtype=float)
-    starts, indices, values = [0], [], []
+    lp.row_lower_ = np.array([r.lower for r in rows], dtype=np.float64)
+    lp.row_upper_ = np.array([r.upper for r in rows], dtype=np.float64)
+    starts: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
     for r in rows:
         indices.extend(r.coefficients.keys())
         values.extend(r.coefficients.values())
@@ -142,7 +144,7 @@ def solve(
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(values, dtype=float)
+    lp.a_matrix_.value_ = np.array(values, dtype=np.float64)
     lp.a_matrix_.num_col_ = n
     lp.a_matrix_.num_row_ = len(rows)
     if integral_choices:

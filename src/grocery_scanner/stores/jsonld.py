@@ -29,7 +29,9 @@ _UNIT_CODES = {
 
 def _types(node: dict[str, Any]) -> set[str]:
     kind = node.get("@type")
-    return set(kind) if isinstance(kind, list) else {kind}
+    if isinstance(kind, list):
+        return {str(k) for k in kind}
+    return {str(kind)} if kind is not None else set()
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:

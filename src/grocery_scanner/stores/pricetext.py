@@ -99,6 +99,10 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+def _optional_number(text: str | None) -> float | None:
+    return _number(text) if text else None
+
+
 def _quantity(amount: float, unit_word: str) -> Quantity | None:
     unit, factor = _UNITS[unit_word.lower()]
     value = round(amount * factor, 6)
@@ -115,17 +119,18 @@ def _sizes(text: str) -> list[tuple[int, PackSize]]:
     so that at the same place "4 X 95-100 ML" wins over "95-100 ML"."""
     found: list[tuple[int, PackSize]] = []
     for match in _MULTI_SIZE.finditer(text):
-        amount, approximate = _midpoint(_number(match.group(2)), match.group(3) and _number(match.group(3)))
+        amount, approximate = _midpoint(_number(match.group(2)), _optional_number(match.group(3)))
         each = _quantity(amount, match.group(4))
         if each is not None:
             found.append((match.start(), PackSize(count=int(match.group(1)), each=each, approximate=approximate)))
     for match in _PACK.finditer(text) if not _PACK_TOTAL.search(text) else ():
-        count, amount, unit = (match.group(1), match.group(2), match.group(3))
-        if count is None:
-            count, amount, unit = match.group(6), match.group(4), match.group(5)
-        if count is None:
-            count, amount, unit = match.group(9), match.group(7), match.group(8)
-        each = _quantity(_number(amount), unit)
+        # the alternatives: "6 pack x 355 ml", "355 ml x 6 pack", "100 g 12 ct"
+        count, each_text, unit = next(
+            (match.group(c), match.group(a), match.group(u))
+            for c, a, u in ((1, 2, 3), (6, 4, 5), (9, 7, 8))
+            if match.group(c)
+        )
+        each = _quantity(_number(each_text), unit)
         if each is not None and int(count) >= 1:
             found.append((match.start(), PackSize(count=int(count), each=each)))
     for match in _UNIT_RANGE.finditer(text):
@@ -135,7 +140,7 @@ def _sizes(text: str) -> list[tuple[int, PackSize]]:
             middle = Quantity(amount=round((low.amount + high.amount) / 2, 6), unit=low.unit)
             found.append((match.start(), PackSize(each=middle, approximate=True)))
     for match in _SINGLE_SIZE.finditer(text):
-        amount, approximate = _midpoint(_number(match.group(1)), match.group(2) and _number(match.group(2)))
+        amount, approximate = _midpoint(_number(match.group(1)), _optional_number(match.group(2)))
         each = _quantity(amount, match.group(3))
         if each is not None:
             found.append((match.start(), PackSize(each=each, approximate=approximate)))
@@ -159,7 +164,7 @@ def parse_size(text: str | None) -> PackSize | None:
         size = min(pool, key=lambda c: c[0])[1]
         return size.model_copy(update={"approximate": True}) if _APPROXIMATE.match(text) else size
     if match := _COUNT_PHRASE.search(text):
-        amount, approximate = _midpoint(_number(match.group(1)), match.group(2) and _number(match.group(2)))
+        amount, approximate = _midpoint(_number(match.group(1)), _optional_number(match.group(2)))
         if amount > 0:
             return PackSize(each=Quantity(amount=amount, unit=Unit.EA), approximate=approximate)
     if (match := _COUNT.search(text)) and 1 <= (count := int(match.group(1) or match.group(2))) <= MAX_COUNT:
