@@ -160,3 +160,25 @@ async def test_a_connector_bug_fails_only_its_own_search_recorded_as_a_parse_fai
     assert [i for i in items if i.store_id == "harbour-foods" and i.status == "done"]  # its other searches went on
     assert not [i for i in items if i.status == "pending"]
     assert any("harbour" in w.lower() for w in result.plan.warnings)
+
+
+async def test_every_search_leaves_a_durable_item_even_one_that_found_nothing(tmp_path: Path, line_parser) -> None:
+    shopping = tmp_path / "list.txt"
+    shopping.write_text("2 cups all-purpose flour\n1 cup quokka berries\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    db = await Database.open(database_url(settings))
+    try:
+        result = await run_plan(PlanRequest(inputs=[str(shopping)]), Services(settings, line_parser=line_parser), db)
+        async with db.session() as session:
+            items = (await session.scalars(select(SearchItemRow).where(SearchItemRow.run_id == result.run_id))).all()
+    finally:
+        await db.close()
+    stores = {p.id for p in load_store_set("demo").stores}
+    by_query = {q: [i for i in items if i.query == q] for q in {i.query for i in items}}
+    assert {q for q in by_query if "flour" in q} and {q for q in by_query if "quokka" in q}
+    for query, rows in by_query.items():
+        assert {r.store_id for r in rows} == stores, query  # one item per store, pending before, done after
+        assert all(r.status == "done" and r.attempts == 1 and r.finished_at is not None for r in rows)
+    quokka = next(rows for q, rows in by_query.items() if "quokka" in q)
+    assert all(r.offers == 0 for r in quokka)
+    assert sum(r.offers for q, rows in by_query.items() if "flour" in q for r in rows) > 0
