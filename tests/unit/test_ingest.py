@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +17,6 @@ from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.lines import LineError, LineParser
 from grocery_scanner.ingest.readers import read_file, read_input
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
-from grocery_scanner.ingest.tagger import use_tagger
 from grocery_scanner.ingest.units import convert, to_base
 from grocery_scanner.ingest.urls import UrlPolicy
 from grocery_scanner.models import Quantity, SourceRef, Unit
@@ -215,15 +217,21 @@ def test_a_bad_line_is_reported_and_the_rest_is_processed(tmp_path: Path, line_p
     assert recipe.problems == [f"{menu}:2: no ingredient name in '1/2'"]
 
 
-def test_fallback_tagger_still_parses() -> None:
-    assert use_tagger("fallback") == "fallback"
-    try:
-        parser = LineParser(tagger="fallback")
-        ingredient = parser.parse("2 cups all-purpose flour", SourceRef(source="t"))[0]
-        assert ingredient.name == "all-purpose flour"
-        assert ingredient.quantity is not None and ingredient.quantity.unit is Unit.ML
-    finally:
-        use_tagger("auto")
+def test_without_nltk_data_the_stand_in_tagger_parses(tmp_path: Path) -> None:
+    """A process on a machine without NLTK's tagger: the stand-in is chosen, nothing is downloaded."""
+    script = (
+        "import nltk; nltk.data.path.clear()\n"
+        "from grocery_scanner.ingest.lines import LineParser\n"
+        "from grocery_scanner.models import SourceRef\n"
+        "parser = LineParser()\n"
+        "i = parser.parse('2 cups all-purpose flour', SourceRef(source='t'))[0]\n"
+        "print(parser.tagger, i.name, i.quantity.unit.value)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["fallback all-purpose flour ml"]  # no download attempt printed
+    assert list((tmp_path / "grocery-scanner").glob("nltk-fallback-*/taggers/*/*.weights.json"))
 
 
 @pytest.mark.parametrize(

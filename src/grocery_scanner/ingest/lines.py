@@ -7,7 +7,7 @@ from typing import Any
 
 from grocery_scanner.errors import UserInputError
 from grocery_scanner.ingest.bounds import LIMITS_TEXT, too_much
-from grocery_scanner.ingest.tagger import use_tagger
+from grocery_scanner.ingest.tagger import choose_tagger
 from grocery_scanner.ingest.units import PACKAGE_UNITS, to_base
 from grocery_scanner.models import Ingredient, Quantity, SourceRef, Unit
 
@@ -28,10 +28,10 @@ def strip_bullet(text: str) -> str:
 
 
 class LineParser:
-    """Parses ingredient lines; selects the NLTK tagger or the offline fallback once."""
+    """Parses ingredient lines with the tagger chosen for this process (NLTK's or the offline stand-in)."""
 
-    def __init__(self, tagger: str = "auto") -> None:
-        self.tagger = use_tagger(tagger)  # type: ignore[arg-type]
+    def __init__(self) -> None:
+        self.tagger = choose_tagger()
         from ingredient_parser import parse_ingredient
 
         self._parse = parse_ingredient
