@@ -182,3 +182,48 @@ async def test_every_search_leaves_a_durable_item_even_one_that_found_nothing(tm
     quokka = next(rows for q, rows in by_query.items() if "quokka" in q)
     assert all(r.offers == 0 for r in quokka)
     assert sum(r.offers for q, rows in by_query.items() if "flour" in q for r in rows) > 0
+
+
+async def test_each_stage_output_survives_a_json_round_trip(tmp_path: Path, line_parser) -> None:
+    """What a checkpoint will keep: every stage's output, failures included, read back equal."""
+    from grocery_scanner.workflow.plan_run import OUTPUTS, STAGES, PlanContext
+
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    db = await Database.open(database_url(settings))
+    services = Services(settings, line_parser=line_parser)
+    request = PlanRequest(inputs=[str(ROOT / "examples" / "pancakes.txt")])
+    try:
+        async with db.session() as session:
+            from grocery_scanner.storage import repository
+
+            run_id = await repository.start_run(session, "plan", request.describe())
+        names = {p.id: p.name for p in load_store_set("demo").stores}
+        run = PlanContext(request, services, db, run_id, services.matcher(), names)
+        for name, stage in STAGES:
+            await stage(run)
+            dumped = run.dump_output(name)
+            attribute, _ = OUTPUTS[name]
+            before = getattr(run, attribute)
+            run.load_output(name, dumped)
+            assert run.dump_output(name) == dumped
+            assert type(getattr(run, attribute)) is type(before)
+    finally:
+        await db.close()
+    assert run.plan is not None and run.plan.stores
+    first = next(iter(run.results.values()))[0]
+    assert first.offers and first.pages[0].offers == len(first.offers)
+
+
+def test_a_search_failure_is_kept_by_class_in_a_stage_output() -> None:
+    from pydantic import TypeAdapter
+
+    from grocery_scanner.stores.client import StoreResult
+
+    adapter = TypeAdapter(list[StoreResult])
+    results = [
+        StoreResult("s", "milk", error=RateLimited("s", "HTTP 429 Too Many Requests", 5.0)),
+        StoreResult("s", "eggs"),
+    ]
+    back = adapter.validate_json(adapter.dump_json(results))
+    assert isinstance(back[0].error, RateLimited) and back[0].error.retry_after_s == 5.0
+    assert str(back[0].error) == "s: HTTP 429 Too Many Requests" and back[1].error is None

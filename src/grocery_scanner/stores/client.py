@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Annotated
 
-from grocery_scanner.errors import FetchError, ParseError
+from pydantic import PlainSerializer, PlainValidator
+
+from grocery_scanner import errors
+from grocery_scanner.errors import FetchError, ParseError, RateLimited
 from grocery_scanner.fetch.chain import FetchChain, Fetched
 from grocery_scanner.fetch.layers import CountingLayer
 from grocery_scanner.models import Offer
@@ -23,6 +27,30 @@ from grocery_scanner.stores.registry import get_connector
 from grocery_scanner.text import words
 
 
+def _error_record(error: FetchError) -> dict[str, object]:
+    return {
+        "class": type(error).__name__,
+        "store_id": error.store_id,
+        "message": error.message,
+        "retry_after_s": getattr(error, "retry_after_s", None),
+    }
+
+
+def _error_from(value: object) -> FetchError:
+    if isinstance(value, FetchError):
+        return value
+    kind = getattr(errors, str(value.get("class")), None) if isinstance(value, dict) else None
+    if not isinstance(value, dict) or not isinstance(kind, type) or not issubclass(kind, FetchError):
+        raise ValueError(f"not a recorded fetch failure: {value!r}")
+    if kind is RateLimited:
+        return RateLimited(value["store_id"], value["message"], value.get("retry_after_s"))
+    return kind(value["store_id"], value["message"])
+
+
+# a failure as it travels in a stage's output: serialised by class name, so checkpoints can keep it
+RecordedError = Annotated[FetchError, PlainValidator(_error_from), PlainSerializer(_error_record)]
+
+
 @dataclass
 class PageOutcome:
     """One page of one search, as the durable search items record it."""
@@ -31,7 +59,7 @@ class PageOutcome:
     started_at: datetime
     finished_at: datetime
     offers: int = 0
-    error: FetchError | None = None
+    error: RecordedError | None = None
 
 
 @dataclass
@@ -41,7 +69,7 @@ class StoreResult:
     offers: list[Offer] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     pages: list[PageOutcome] = field(default_factory=list)
-    error: FetchError | None = None
+    error: RecordedError | None = None
 
     @property
     def requests(self) -> int:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.exc import SQLAlchemyError
 
 from grocery_scanner.errors import GroceryError
@@ -31,6 +32,7 @@ from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
+from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.recording import SearchRecorder
 from grocery_scanner.workflow.stages import (
     Ingredients,
@@ -91,25 +93,31 @@ async def run_plan(
 ) -> PlanResult:
     async with db.session() as session:
         run_id = await repository.start_run(session, "plan", request.describe())
-    run = PlanContext(request, services, db, run_id, progress)
+    stats: dict[str, Any] = {"timings_s": {}}
     heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings.heartbeat_s))
     try:
         async with asyncio.timeout(request.timeout_s):
+            # wrong stores or rules fail the recorded run like any other stage would
+            profiles = load_store_set(request.store_set).select(request.store_ids)
+            names = {p.id: p.name for p in profiles}
+            run = PlanContext(
+                request, services, db, run_id, services.matcher(request.rules_file), names, progress, stats
+            )
             result = await _run_stages(run)
     except TimeoutError:
-        await _fail(db, run_id, run.stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
+        await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
         raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C or SIGTERM: recorded, then passed on
-        await _fail(db, run_id, run.stats, "interrupted", status="interrupted")
+        await _fail(db, run_id, stats, "interrupted", status="interrupted")
         raise
     except BaseException as exc:
-        await _fail(db, run_id, run.stats, str(exc) or type(exc).__name__)
+        await _fail(db, run_id, stats, str(exc) or type(exc).__name__)
         raise
     finally:
         heartbeat.cancel()
     async with db.session() as session:
         await repository.save_plan(session, run_id, result.plan)
-        await repository.finish_run(session, run_id, "succeeded", run.stats)
+        await repository.finish_run(session, run_id, "succeeded", stats)
     return result
 
 
@@ -129,24 +137,41 @@ async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str, st
 
 @dataclass
 class PlanContext:
-    """What the stages share: the wiring, made once, and each stage's output."""
+    """What the stages share: the wiring, made once, and each stage's output (see OUTPUTS)."""
 
     request: PlanRequest
     services: Services
     db: Database
     run_id: str
+    matcher: Matcher
+    store_names: dict[str, str]
     progress: ProgressCallback | None = None
     stats: dict[str, Any] = field(default_factory=lambda: {"timings_s": {}})
-    matcher: Matcher | None = None
     ingredients: Ingredients | None = None
     results: dict[str, list[StoreResult]] = field(default_factory=dict)
-    store_names: dict[str, str] = field(default_factory=dict)
     matches: list[NeedMatch] = field(default_factory=list)
     plan: Plan | None = None
 
+    def dump_output(self, stage: str) -> bytes:
+        """A stage's output as JSON: what a checkpoint keeps."""
+        attribute, kind = OUTPUTS[stage]
+        return TypeAdapter(kind).dump_json(getattr(self, attribute))
+
+    def load_output(self, stage: str, data: bytes) -> None:
+        attribute, kind = OUTPUTS[stage]
+        setattr(self, attribute, TypeAdapter(kind).validate_json(data))
+
+
+# what each stage leaves in the context, and its type
+OUTPUTS: dict[str, tuple[str, Any]] = {
+    "read": ("ingredients", Ingredients),
+    "search": ("results", dict[str, list[StoreResult]]),
+    "match": ("matches", list[NeedMatch]),
+    "optimise": ("plan", Plan),
+}
+
 
 async def read_stage(run: PlanContext) -> None:
-    run.matcher = run.services.matcher(run.request.rules_file)
     run.ingredients = await read_ingredients(
         run.request.inputs,
         run.services.parser,
@@ -157,11 +182,10 @@ async def read_stage(run: PlanContext) -> None:
 
 
 async def search_stage(run: PlanContext) -> None:
-    assert run.matcher is not None and run.ingredients is not None
+    assert run.ingredients is not None
     queries = list(dict.fromkeys(q for n in run.ingredients.needs if not n.pantry for q in run.matcher.queries(n)))
     recorder = SearchRecorder(run.db, run.run_id)
     async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
-        run.store_names = {p.id: p.name for p in stores.profiles}
         async with run.db.session() as session:
             await repository.save_stores(session, stores.profiles)
             await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
@@ -177,13 +201,12 @@ async def search_stage(run: PlanContext) -> None:
 
 
 async def match_stage(run: PlanContext) -> None:
-    assert run.matcher is not None and run.ingredients is not None
+    assert run.ingredients is not None
     run.matches = match_needs(run.matcher, run.ingredients.needs, run.results)
     run.stats["needs"] = len(run.ingredients.needs)
 
 
 async def optimise_stage(run: PlanContext) -> None:
-    assert run.matcher is not None
     request = run.request
     limits = BasketLimits(
         strategy=request.strategy, max_stores=request.max_stores, budget=request.budget, visit_cost=request.visit_cost
