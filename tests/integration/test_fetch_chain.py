@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from grocery_scanner.errors import Blocked, RateLimited, UserInputError
+from grocery_scanner.reliability.policies import RequestLimits
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import RunRow, SearchItemRow
 from grocery_scanner.stores.base import SearchRequest
-from grocery_scanner.stores.profiles import RequestLimits, StoreProfile, load_store_set
+from grocery_scanner.stores.profiles import StoreProfile, load_store_set
 from grocery_scanner.stores.registry import get_connector
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 

@@ -8,23 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grocery_scanner.errors import UserInputError
+from grocery_scanner.reliability.policies import BreakerPolicy, RequestLimits, RetryPolicy
 from grocery_scanner.settings import config_dir
 
 SIMULATOR_URL = "simulator"
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
-
-
-class RequestLimits(BaseModel):
-    """How hard we may call one store: its request rate, parallel requests and timeout."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rate_per_s: float = Field(default=5.0, gt=0)
-    concurrency: int = Field(default=4, ge=1)
-    timeout_s: float | None = Field(default=None, gt=0)  # None: the http_timeout_s setting
 
 
 class StoreProfile(BaseModel):
@@ -38,7 +29,19 @@ class StoreProfile(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     page_size: int = Field(default=48, ge=1, le=200)
     limits: RequestLimits = Field(default_factory=RequestLimits)
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)
+    priority: int = Field(default=0, ge=0, le=9)  # a higher one is served first when requests queue
     simulator: dict[str, Any] | None = None
+
+    @field_validator("connector")
+    @classmethod
+    def _known_connector(cls, name: str) -> str:
+        from grocery_scanner.stores.registry import CONNECTORS
+
+        if name not in CONNECTORS:
+            raise ValueError(f"unknown connector '{name}'; valid connectors: {', '.join(CONNECTORS)}")
+        return name
 
     def resolved_headers(self) -> dict[str, str]:
         """Headers with ${ENV_VAR} references filled in (API keys stay out of the YAML)."""
@@ -50,7 +53,18 @@ class StoreSet(BaseModel):
 
     name: str
     description: str = ""
+    # settings every store of the set starts from (limits, retry, breaker, priority); a store overrides them
+    defaults: dict[str, Any] = Field(default_factory=dict)
     stores: list[StoreProfile] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("defaults"), dict):
+            return data
+        defaults = data["defaults"]
+        stores = [_merged(defaults, s) if isinstance(s, dict) else s for s in data.get("stores") or []]
+        return {**data, "stores": stores}
 
     @field_validator("stores")
     @classmethod
@@ -72,6 +86,16 @@ class StoreSet(BaseModel):
         return [known[i] for i in ids]
 
 
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`, nested settings merged key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = (
+            _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
+    return merged
+
+
 def bundled_sets() -> dict[str, Path]:
     return {p.stem: p for p in sorted((config_dir() / "stores").glob("*.yaml"))}
 
@@ -89,5 +113,11 @@ def load_store_set(name_or_path: str) -> StoreSet:
         raise UserInputError(f"store set {path} is not readable YAML: {' '.join(str(exc).split())}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserInputError(f"store set {path}: {where}: {first['msg']}") from exc
+        loc = list(first["loc"])
+        stores = data.get("stores") if isinstance(data, dict) else None
+        if len(loc) >= 2 and loc[0] == "stores" and isinstance(loc[1], int) and isinstance(stores, list):
+            store = stores[loc[1]] if loc[1] < len(stores) else None
+            named = store.get("id") if isinstance(store, dict) else None
+            loc = [f"store {named or loc[1]}", *loc[2:]]  # the store by its id, not its place in the list
+        where = ".".join(str(p) for p in loc)
+        raise UserInputError(f"store set {path}: {where}: {first['msg']}") from None

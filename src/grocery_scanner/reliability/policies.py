@@ -1,0 +1,68 @@
+"""How hard a store may be called, and how its failures are handled: the reliability part of a store
+profile. Every setting has a safe default; a store set may change them for all its stores
+(`defaults:`) and each store for itself."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RequestLimits(BaseModel):
+    """Pacing and timeouts: at most `rate_per_s` requests reach the store in any second."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_s: float = Field(default=5.0, gt=0, le=1000)
+    concurrency: int = Field(default=4, ge=1, le=256)
+    timeout_s: float | None = Field(default=None, gt=0, le=300)  # None: the http_timeout_s setting
+    connect_timeout_s: float | None = Field(default=None, gt=0, le=300)
+    # AutoThrottle: the delay between requests follows the store's latency divided by this
+    target_concurrency: float = Field(default=2.0, gt=0, le=256)
+    max_delay_s: float = Field(default=10.0, ge=0, le=600)  # the latency rule never waits longer
+    peak_hours: list[int] = Field(default_factory=list)  # local hours (0-23) when peak_rate_per_s applies
+    peak_rate_per_s: float | None = Field(default=None, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _check(self) -> RequestLimits:
+        if any(not 0 <= h <= 23 for h in self.peak_hours):
+            raise ValueError("peak_hours are hours of the day, 0 to 23")
+        if self.peak_rate_per_s is not None and self.peak_rate_per_s > self.rate_per_s:
+            raise ValueError("peak_rate_per_s must not exceed rate_per_s")
+        return self
+
+
+class RetryPolicy(BaseModel):
+    """Retries of network failures, timeouts and 5xx answers; never of blocks or our own mistakes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempts: int = Field(default=3, ge=1, le=10)  # 1: no retry
+    deadline_s: float = Field(default=30.0, gt=0, le=600)  # over all attempts of one request
+    wait_initial_s: float = Field(default=0.2, ge=0, le=60)
+    wait_max_s: float = Field(default=5.0, ge=0, le=120)
+    wait_jitter_s: float = Field(default=0.2, ge=0, le=60)
+    max_retry_after_s: float = Field(default=60.0, ge=0, le=3600)  # a longer Retry-After is not waited for
+
+
+class BreakerPolicy(BaseModel):
+    """The store's circuit breaker: resilience4j's count-based window, Envoy's growing open time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=20, ge=1, le=1000)  # the last N calls
+    min_calls: int = Field(default=5, ge=1, le=1000)  # no verdict on fewer
+    failure_rate: float = Field(default=0.5, gt=0, le=1)
+    slow_call_s: float | None = Field(default=None, gt=0)  # None: 80% of the request timeout
+    slow_call_rate: float = Field(default=0.8, gt=0, le=1)
+    open_s: float = Field(default=5.0, gt=0, le=3600)  # the first open period; doubles with each trip
+    open_max_s: float = Field(default=120.0, gt=0, le=86400)
+    jitter: float = Field(default=0.1, ge=0, le=1)  # open periods vary by this share
+    probes: int = Field(default=2, ge=1, le=100)  # calls let through, one at a time, when half-open
+
+    @model_validator(mode="after")
+    def _check(self) -> BreakerPolicy:
+        if self.min_calls > self.window:
+            raise ValueError("min_calls must not exceed window")
+        if self.open_max_s < self.open_s:
+            raise ValueError("open_max_s must be at least open_s")
+        return self
