@@ -115,7 +115,8 @@ def load_store_set(name_or_path: str) -> StoreSet:
         first = exc.errors()[0]
         loc = list(first["loc"])
         stores = data.get("stores") if isinstance(data, dict) else None
-        if len(loc) >= 2 and loc[0] == "stores" and isinstance(loc[1], int) and isinstance(stores, list):
+        by_id = loc[2:] != ["id"]  # a store whose id is the problem is named by its place
+        if by_id and len(loc) >= 2 and loc[0] == "stores" and isinstance(loc[1], int) and isinstance(stores, list):
             store = stores[loc[1]] if loc[1] < len(stores) else None
             named = store.get("id") if isinstance(store, dict) else None
             loc = [f"store {named or loc[1]}", *loc[2:]]  # the store by its id, not its place in the list
