@@ -54,3 +54,8 @@ class ClientError(FetchError):
 
 class ParseError(FetchError):
     """The response did not have the shape the connector expects (layout change, truncation)."""
+
+
+class CircuitOpen(FetchError):
+    """The store's circuit breaker is open: the request was not sent. Not retried; the breaker's
+    probes find out when the store is back."""

@@ -55,6 +55,14 @@ class Services:
         from grocery_scanner.stores.profiles import load_store_set
 
         profiles = load_store_set(store_set or self.settings.store_set).select(store_ids)
+        # a store without a timeout of its own gets the setting's, so every layer sees the same one
+        timeout = self.settings.http_timeout_s
+        profiles = [
+            p
+            if p.limits.timeout_s
+            else p.model_copy(update={"limits": p.limits.model_copy(update={"timeout_s": timeout})})
+            for p in profiles
+        ]
         async with _reachable(profiles, self.settings) as reachable, self.store_client() as client:
             yield StoreSession(reachable, client)
 

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     simulator_port: int = Field(default=0, ge=0, le=65535)  # 0: any free loopback port
     http_timeout_s: float = Field(default=10.0, gt=0)  # for stores whose profile sets no timeout_s
     # the layers every store request passes through, outermost first (see fetch/chain.py)
-    fetch_layers: list[str] = Field(default_factory=lambda: ["metrics", "status", "pacing"])
+    fetch_layers: list[str] = Field(default_factory=lambda: ["retry", "breaker", "metrics", "status", "pacing"])
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
     heartbeat_s: float = Field(default=5.0, gt=0)  # a running plan marks itself alive this often

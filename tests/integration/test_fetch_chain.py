@@ -99,8 +99,8 @@ async def test_no_second_sees_more_requests_than_the_rate_even_when_our_loop_sta
     assert most >= RATE * 0.7, f"the pacer held requests back far below the rate ({most} in the busiest second)"
 
 
-def _fetcher(handler) -> Services:
-    return Services(Settings(), transport=httpx.MockTransport(handler))
+def _fetcher(handler, layers: tuple[str, ...] = ("metrics", "status")) -> Services:
+    return Services(Settings(fetch_layers=list(layers)), transport=httpx.MockTransport(handler))
 
 
 async def test_the_chain_maps_answers_to_failure_classes_over_an_injected_transport() -> None:

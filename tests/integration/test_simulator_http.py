@@ -27,8 +27,12 @@ from grocery_scanner.stores.profiles import StoreProfile
 from grocery_scanner.workflow.stages import search_offers
 
 
-def store_client(max_pages: int = 2) -> StoreClient:
-    return Services(Settings(max_pages=max_pages)).store_client()
+def store_client(max_pages: int = 2, retries: bool = True) -> StoreClient:
+    """A client over the configured fetch chain; without retries, each failure class shows at once."""
+    settings = Settings(max_pages=max_pages)
+    if not retries:
+        settings.fetch_layers = [name for name in settings.fetch_layers if name != "retry"]
+    return Services(settings).store_client()
 
 
 STORES = ["maple-market", "northern-basket", "harbour-foods", "prairie-pantry"]
@@ -112,7 +116,7 @@ async def test_each_injected_fault_reaches_the_client_as_its_error_class(
     profile = live_profiles[store_id]
     profile = profile.model_copy(update={"limits": profile.limits.model_copy(update={"timeout_s": 0.5})})
     simulator.set_faults(store_id, Faults(latency_ms_median=0, latency_ms_p95=0, **faults))
-    async with store_client() as client:
+    async with store_client(retries=False) as client:
         with pytest.raises(error) as info:
             await client.fetch_page(profile, "milk", 0)
     assert info.value.store_id == store_id
@@ -122,7 +126,7 @@ async def test_each_injected_fault_reaches_the_client_as_its_error_class(
 
 async def test_admin_endpoint_changes_faults_at_run_time(simulator: Simulator, live_profiles) -> None:
     profile = live_profiles["harbour-foods"]
-    async with httpx.AsyncClient(base_url=simulator.url) as admin, store_client() as client:
+    async with httpx.AsyncClient(base_url=simulator.url) as admin, store_client(retries=False) as client:
         stores = (await admin.get("/__admin/stores")).json()
         assert {s["id"] for s in stores} == set(STORES) and all(s["products"] >= 1500 for s in stores)
         response = await admin.patch("/__admin/harbour-foods/faults", json={"error_rates": {"502": 1.0}})

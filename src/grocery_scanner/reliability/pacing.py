@@ -1,24 +1,41 @@
-"""Per-store request pacing: never more requests reach a store in any one-second window than its rate.
+"""Per-store request pacing that adapts to the store: never more requests reach a store in any
+one-second window than its rate, slower when it answers slowly, and quiet while it asks us to wait.
 
-A fixed schedule of start times bursts after the event loop stalls (a garbage-collection pause, a
-slow callback): every overdue start fires at once. Here each start is decided when it happens,
-from the requests actually made. And a request granted before a stall may only leave after it, so
-a request counts in the window from the moment it was granted until it has finished: until then
-it may still be arriving at the store. Starts are also spaced at least 1/rate apart. The window is
-a little longer than a second because the store sees our requests shifted by network jitter.
+- Each start is decided when it happens, from the requests actually made: a fixed schedule would
+  burst after the event loop stalls (every overdue start firing at once). A request counts in the
+  window from the moment it is granted until it has finished, since until then it may still be
+  arriving at the store. The window is a little longer than a second for network jitter.
+- The delay between starts follows the store's latency (Scrapy AutoThrottle's rule): it moves
+  halfway towards latency / target_concurrency, never below 1/rate nor above max_delay_s, and an
+  error may make it longer but never shorter.
+- A 429 cools the store down: nothing starts before its Retry-After has passed (without one: 1 s,
+  doubling with each 429 in a row, at most 60 s).
+- In the profile's peak hours, the lower peak rate applies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from grocery_scanner.errors import FetchTimeout, NetworkError
+from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer
+from grocery_scanner.fetch.status import retry_after_s
+from grocery_scanner.reliability.policies import RequestLimits
+
+if TYPE_CHECKING:
+    from grocery_scanner.stores.base import SearchRequest
+    from grocery_scanner.stores.profiles import StoreProfile
 
 WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
+COOLDOWN_MAX_S = 60.0
 
 
 @dataclass
@@ -28,14 +45,24 @@ class _Request:
 
 
 class Pacer:
-    def __init__(self, rate_per_s: float) -> None:
-        if rate_per_s <= 0:
-            raise ValueError("rate_per_s must be positive")
-        self.interval = 1.0 / rate_per_s
-        self.per_window = max(1, math.floor(rate_per_s * WINDOW_S))
+    def __init__(self, limits: RequestLimits, hour: Callable[[], int] = lambda: time.localtime().tm_hour) -> None:
+        self.limits = limits
+        self._hour = hour
+        self.delay = 0.0  # the latency rule's delay between starts (0 until a store has answered)
+        self.cooldown_until = 0.0
+        self._rate_limited_in_a_row = 0
         self._requests: deque[_Request] = deque()
         self._lock = asyncio.Lock()
         self._finished = asyncio.Event()
+
+    @property
+    def rate_per_s(self) -> float:
+        peak = self.limits.peak_rate_per_s
+        return peak if peak is not None and self._hour() in self.limits.peak_hours else self.limits.rate_per_s
+
+    @property
+    def interval(self) -> float:
+        return max(1.0 / self.rate_per_s, self.delay)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -47,18 +74,34 @@ class Pacer:
             request.finished = asyncio.get_running_loop().time()
             self._finished.set()
 
+    def note_answer(self, latency_s: float, ok: bool) -> None:
+        target = latency_s / self.limits.target_concurrency
+        delay = min(self.limits.max_delay_s, max(target, (self.delay + target) / 2))
+        if ok or delay > self.delay:  # an error may slow the store down, never speed it up
+            self.delay = delay
+        if ok:
+            self._rate_limited_in_a_row = 0
+
+    def cool_down(self, retry_after: float | None) -> None:
+        self._rate_limited_in_a_row += 1
+        wait = retry_after if retry_after is not None else min(COOLDOWN_MAX_S, 2.0 ** (self._rate_limited_in_a_row - 1))
+        self.cooldown_until = max(self.cooldown_until, asyncio.get_running_loop().time() + wait)
+
     async def _grant(self) -> _Request:
         loop = asyncio.get_running_loop()
         async with self._lock:  # callers are served in order
             while True:
                 now = loop.time()
+                per_window = max(1, math.floor(self.rate_per_s * WINDOW_S))
                 horizon = now - WINDOW_S - JITTER_MARGIN_S
                 while self._requests and (done := self._requests[0].finished) is not None and done <= horizon:
                     self._requests.popleft()
                 # requests that may have reached the store within the window: finished inside it, or in flight
                 recent = [r for r in self._requests if r.finished is None or r.finished > horizon]
-                earliest = self._requests[-1].granted + self.interval if self._requests else now
-                excess = len(recent) - self.per_window + 1
+                earliest = max(now, self.cooldown_until)
+                if self._requests:
+                    earliest = max(earliest, self._requests[-1].granted + self.interval)
+                excess = len(recent) - per_window + 1
                 if excess > 0:
                     ends = sorted(r.finished for r in recent if r.finished is not None)
                     if len(ends) < excess:  # only a request in flight finishing can make room
@@ -71,3 +114,34 @@ class Pacer:
                     self._requests.append(request)
                     return request
                 await asyncio.sleep(earliest - now)
+
+
+class PacingLayer(Layer):
+    """Each store's concurrency and adaptive request rate, as its profile sets them."""
+
+    name = "pacing"
+
+    def __init__(self, inner: Fetcher) -> None:
+        super().__init__(inner)
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self.pacers: dict[str, Pacer] = {}
+
+    def pacer(self, profile: StoreProfile) -> Pacer:
+        if profile.id not in self.pacers:
+            self._slots[profile.id] = asyncio.Semaphore(profile.limits.concurrency)
+            self.pacers[profile.id] = Pacer(profile.limits)
+        return self.pacers[profile.id]
+
+    async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
+        pacer = self.pacer(profile)
+        async with self._slots[profile.id], pacer.slot():
+            started = time.monotonic()
+            try:
+                fetched = await self.inner.fetch(profile, request)
+            except (FetchTimeout, NetworkError):
+                pacer.note_answer(time.monotonic() - started, ok=False)
+                raise
+        if fetched.status == 429:
+            pacer.cool_down(retry_after_s(fetched.headers.get("Retry-After")))
+        pacer.note_answer(fetched.elapsed_s, ok=fetched.status < 400)
+        return fetched

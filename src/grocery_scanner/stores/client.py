@@ -18,7 +18,7 @@ from pydantic import PlainSerializer, PlainValidator
 from grocery_scanner import errors
 from grocery_scanner.errors import FetchError, ParseError, RateLimited
 from grocery_scanner.fetch.chain import FetchChain, Fetched
-from grocery_scanner.fetch.layers import CountingLayer
+from grocery_scanner.fetch.metrics import CountingLayer
 from grocery_scanner.models import Offer
 from grocery_scanner.models.offer import utcnow
 from grocery_scanner.stores.base import ParsedPage, Skip

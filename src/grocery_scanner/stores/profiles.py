@@ -43,6 +43,12 @@ class StoreProfile(BaseModel):
             raise ValueError(f"unknown connector '{name}'; valid connectors: {', '.join(CONNECTORS)}")
         return name
 
+    def with_default_timeout(self, timeout_s: float) -> StoreProfile:
+        """This profile, with `timeout_s` where it sets no timeout of its own."""
+        if self.limits.timeout_s:
+            return self
+        return self.model_copy(update={"limits": self.limits.model_copy(update={"timeout_s": timeout_s})})
+
     def resolved_headers(self) -> dict[str, str]:
         """Headers with ${ENV_VAR} references filled in (API keys stay out of the YAML)."""
         return {k: _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), v) for k, v in self.headers.items()}

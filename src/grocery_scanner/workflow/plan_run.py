@@ -39,6 +39,7 @@ from grocery_scanner.workflow.stages import (
     Progress,
     ProgressCallback,
     failure_summary,
+    first_cause,
     match_needs,
     read_ingredients,
     search_offers,
@@ -197,7 +198,8 @@ async def search_stage(run: PlanContext) -> None:
     failed = [r for r in results if r.error]
     run.stats.update(requests=sum(r.requests for r in results), searches=len(results), failed_searches=len(failed))
     if results and len(failed) == len(results):
-        raise GroceryError(f"every store search failed, e.g. {failed[0].error}")
+        cause = first_cause([r.error for r in failed if r.error is not None])
+        raise GroceryError(f"every store search failed, e.g. {failed[0].store_id}: {cause}")
 
 
 async def match_stage(run: PlanContext) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from grocery_scanner.errors import UserInputError
+from grocery_scanner.errors import CircuitOpen, FetchError, UserInputError
 from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.ingest.readers import read_input
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
@@ -115,6 +115,12 @@ def _key(offer: Offer) -> tuple[str, str]:
     return offer.product.store_id, offer.product.sku
 
 
+def first_cause(errors: list[FetchError]) -> str:
+    """The most common failure the store itself gave; an open breaker only follows from one."""
+    causes = [e for e in errors if not isinstance(e, CircuitOpen)] or errors
+    return Counter(e.message for e in causes).most_common(1)[0][0]
+
+
 def failure_summary(results: list[StoreResult], names: dict[str, str] | None = None) -> list[str]:
     """One line per store whose searches failed: "Harbour Foods: 82 of 82 searches failed: HTTP 503"."""
     per_store: dict[str, list[StoreResult]] = {}
@@ -124,7 +130,9 @@ def failure_summary(results: list[StoreResult], names: dict[str, str] | None = N
     for store_id, store_results in per_store.items():
         failed = [r.error for r in store_results if r.error is not None]
         if failed:
-            common, _ = Counter(e.message for e in failed).most_common(1)[0]
             name = (names or {}).get(store_id, store_id)
-            lines.append(f"{name}: {len(failed)} of {len(store_results)} searches failed: {common}")
+            line = f"{name}: {len(failed)} of {len(store_results)} searches failed: {first_cause(failed)}"
+            if unsent := sum(isinstance(e, CircuitOpen) for e in failed):
+                line += f" ({unsent} not sent: the store's circuit breaker was open)"
+            lines.append(line)
     return lines

@@ -1,0 +1,166 @@
+"""A circuit breaker per store, so a store that is down is asked by a few probes, not by every search.
+
+Semantics of resilience4j's count-based breaker, with Envoy's growing open time:
+- closed: the outcomes of the last `window` calls are kept; once there are `min_calls`, a failure
+  rate or a slow-call rate at or above its threshold opens the breaker;
+- open: calls fail at once with CircuitOpen for the open period, which doubles with each trip in a
+  row (capped, with jitter so that many breakers do not probe together);
+- half-open: after the open period, `probes` calls are let through one at a time; a failure opens
+  the breaker again for longer, the last success closes it.
+Failures are what say the store is unwell: network errors, timeouts, 5xx and blocks. A 429 is
+pacing's business, a 4xx our own mistake, an unreadable page the connector's. Every transition is
+logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from grocery_scanner.errors import Blocked, CircuitOpen, FetchError, FetchTimeout, NetworkError, ServerError
+from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer
+from grocery_scanner.reliability.policies import BreakerPolicy
+
+if TYPE_CHECKING:
+    from grocery_scanner.stores.base import SearchRequest
+    from grocery_scanner.stores.profiles import StoreProfile
+
+log = logging.getLogger(__name__)
+DEFAULT_TIMEOUT_S = 10.0  # a profile's timeout is filled from the settings when a store set is opened
+STORE_FAILURES = (NetworkError, FetchTimeout, ServerError, Blocked)
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half-open"
+
+
+def counts_as_failure(error: FetchError) -> bool:
+    return isinstance(error, STORE_FAILURES)
+
+
+@dataclass
+class Transition:
+    at: float
+    old: BreakerState
+    new: BreakerState
+    reason: str
+
+
+@dataclass
+class CircuitBreaker:
+    store_id: str
+    policy: BreakerPolicy
+    slow_call_s: float
+    clock: Callable[[], float] = time.monotonic
+    state: BreakerState = BreakerState.CLOSED
+    trips: int = 0  # trips in a row, without a recovery between them
+    open_until: float = 0.0
+    transitions: deque[Transition] = field(default_factory=lambda: deque(maxlen=50))
+    _calls: deque[tuple[bool, bool]] = field(default_factory=deque)  # (failed, slow), newest last
+    _probing: bool = False
+    _probes_passed: int = 0
+
+    def allow(self) -> bool:
+        """Whether a call may go now; a True in half-open makes the caller the probe. Raises nothing."""
+        now = self.clock()
+        if self.state is BreakerState.OPEN:
+            if now < self.open_until:
+                return False
+            self._move(BreakerState.HALF_OPEN, f"open period over; {self.policy.probes} probe(s) to pass")
+        if self.state is BreakerState.HALF_OPEN:
+            if self._probing:
+                return False
+            self._probing = True
+        return True
+
+    def acquire(self) -> None:
+        if not self.allow():
+            wait = max(0.0, self.open_until - self.clock())
+            why = "a probe is under way" if self.state is BreakerState.HALF_OPEN else f"retry in {wait:.1f} s"
+            raise CircuitOpen(self.store_id, f"circuit breaker {self.state.value}: the store is not asked now ({why})")
+
+    def record(self, failed: bool, elapsed_s: float) -> None:
+        slow = elapsed_s >= self.slow_call_s
+        if self.state is BreakerState.HALF_OPEN:
+            self._probing = False
+            if failed:
+                self._trip("a probe failed")
+                return
+            self._probes_passed += 1
+            if self._probes_passed >= self.policy.probes:
+                self.trips = 0
+                self._calls.clear()
+                self._move(BreakerState.CLOSED, f"{self._probes_passed} probe(s) passed")
+            return
+        if self.state is not BreakerState.CLOSED:
+            return  # a call that started before the breaker opened
+        self._calls.append((failed, slow))
+        while len(self._calls) > self.policy.window:
+            self._calls.popleft()
+        if len(self._calls) < self.policy.min_calls:
+            return
+        failures = sum(f for f, _ in self._calls) / len(self._calls)
+        slow_calls = sum(s for _, s in self._calls) / len(self._calls)
+        if failures >= self.policy.failure_rate:
+            self._trip(f"{failures:.0%} of the last {len(self._calls)} calls failed")
+        elif slow_calls >= self.policy.slow_call_rate:
+            self._trip(f"{slow_calls:.0%} of the last {len(self._calls)} calls took {self.slow_call_s:g} s or more")
+
+    def release(self) -> None:
+        """A call that ended without a verdict (cancelled): a probe slot is given back."""
+        if self.state is BreakerState.HALF_OPEN:
+            self._probing = False
+
+    def _trip(self, reason: str) -> None:
+        self.trips += 1
+        period = min(self.policy.open_max_s, self.policy.open_s * 2 ** (self.trips - 1))
+        period *= 1 + random.uniform(-self.policy.jitter, self.policy.jitter)
+        self.open_until = self.clock() + period
+        self._probes_passed = 0
+        self._probing = False
+        self._move(BreakerState.OPEN, f"{reason}; open for {period:.1f} s (trip {self.trips})")
+
+    def _move(self, new: BreakerState, reason: str) -> None:
+        old, self.state = self.state, new
+        self.transitions.append(Transition(self.clock(), old, new, reason))
+        log.warning("circuit breaker %s: %s -> %s: %s", self.store_id, old.value, new.value, reason)
+
+
+class BreakerLayer(Layer):
+    """The fetch chain's breaker: one CircuitBreaker per store, from its profile."""
+
+    name = "breaker"
+
+    def __init__(self, inner: Fetcher) -> None:
+        super().__init__(inner)
+        self.breakers: dict[str, CircuitBreaker] = {}
+
+    def breaker(self, profile: StoreProfile) -> CircuitBreaker:
+        if profile.id not in self.breakers:
+            timeout = profile.limits.timeout_s or DEFAULT_TIMEOUT_S
+            slow = profile.breaker.slow_call_s or 0.8 * timeout
+            self.breakers[profile.id] = CircuitBreaker(profile.id, profile.breaker, slow)
+        return self.breakers[profile.id]
+
+    async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
+        breaker = self.breaker(profile)
+        breaker.acquire()
+        started = time.monotonic()
+        try:
+            fetched = await self.inner.fetch(profile, request)
+        except FetchError as exc:
+            breaker.record(counts_as_failure(exc), time.monotonic() - started)
+            raise
+        except BaseException:
+            breaker.release()
+            raise
+        breaker.record(False, time.monotonic() - started)
+        return fetched

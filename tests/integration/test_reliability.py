@@ -1,0 +1,133 @@
+"""The reliability layers over real HTTP, driven by the simulator's fault injection and counted at the store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from grocery_scanner.errors import Blocked, CircuitOpen, RateLimited, ServerError
+from grocery_scanner.reliability.breaker import BreakerState
+from grocery_scanner.reliability.policies import BreakerPolicy, RetryPolicy
+from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
+from grocery_scanner.simulator.faults import Faults
+from grocery_scanner.simulator.server import Simulator
+from grocery_scanner.stores.client import StoreClient
+from grocery_scanner.stores.profiles import StoreProfile
+
+QUIET = {"latency_ms_median": 0, "latency_ms_p95": 0}
+
+
+def _profile(base: StoreProfile, **changes: Any) -> StoreProfile:
+    return base.model_copy(update=changes)
+
+
+def _client() -> StoreClient:
+    return Services(Settings(max_pages=1)).store_client()
+
+
+def _breaker(client: StoreClient, store_id: str):
+    return client.fetcher.layers["breaker"].breakers[store_id]  # type: ignore[attr-defined]
+
+
+async def test_the_breaker_opens_at_its_threshold_probes_one_at_a_time_and_closes(
+    simulator: Simulator, live_profiles
+) -> None:
+    store = simulator.stores["harbour-foods"]
+    policy = BreakerPolicy(window=10, min_calls=5, failure_rate=0.5, open_s=0.4, open_max_s=5, jitter=0, probes=2)
+    profile = _profile(live_profiles["harbour-foods"], breaker=policy, retry=RetryPolicy(attempts=1))
+    simulator.set_faults("harbour-foods", Faults(**QUIET, error_rates={503: 1.0}))
+    async with _client() as client:
+        outcomes = []
+        for n in range(12):
+            try:
+                await client.fetch_page(profile, f"milk {n}", 0)
+            except (ServerError, CircuitOpen) as exc:
+                outcomes.append(type(exc).__name__)
+        assert outcomes == ["ServerError"] * 5 + ["CircuitOpen"] * 7
+        assert store.requests == 5  # nothing sent while open
+        breaker = _breaker(client, "harbour-foods")
+        assert breaker.state is BreakerState.OPEN
+
+        simulator.set_faults("harbour-foods", Faults(**QUIET))
+        await asyncio.sleep(0.45)
+        # half-open: of five callers at once, one is the probe; the others are refused without a request
+        first = await asyncio.gather(*(client.fetch_page(profile, "eggs", 0) for _ in range(5)), return_exceptions=True)
+        assert sum(not isinstance(r, Exception) for r in first) == 1
+        assert all(isinstance(r, CircuitOpen) for r in first if isinstance(r, Exception))
+        assert store.requests == 6 and breaker.state is BreakerState.HALF_OPEN
+        await client.fetch_page(profile, "eggs", 0)  # the second probe closes it
+        assert store.requests == 7 and breaker.state is BreakerState.CLOSED
+        assert [t.new for t in breaker.transitions] == [
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            BreakerState.CLOSED,
+        ]
+
+
+async def test_a_failed_probe_opens_the_breaker_again_for_longer(simulator: Simulator, live_profiles) -> None:
+    policy = BreakerPolicy(window=4, min_calls=2, open_s=0.2, open_max_s=5, jitter=0, probes=1)
+    profile = _profile(live_profiles["maple-market"], breaker=policy, retry=RetryPolicy(attempts=1))
+    simulator.set_faults("maple-market", Faults(**QUIET, error_rates={500: 1.0}))
+    async with _client() as client:
+        for _ in range(2):
+            with pytest.raises(ServerError):
+                await client.fetch_page(profile, "rice", 0)
+        breaker = _breaker(client, "maple-market")
+        first_open = breaker.open_until - time.monotonic()
+        await asyncio.sleep(0.25)
+        with pytest.raises(ServerError):
+            await client.fetch_page(profile, "rice", 0)  # the probe fails
+        assert breaker.state is BreakerState.OPEN and breaker.trips == 2
+        assert breaker.open_until - time.monotonic() > first_open  # 0.4 s now, against 0.2 s
+
+
+async def test_a_429_is_honoured_the_next_request_waits_its_retry_after(simulator: Simulator, live_profiles) -> None:
+    store = simulator.stores["northern-basket"]
+    profile = _profile(live_profiles["northern-basket"], retry=RetryPolicy(attempts=2))
+    simulator.set_faults("northern-basket", Faults(**QUIET, rate_limit_rate=1.0, retry_after_s=1.0))
+    async with _client() as client:
+        with pytest.raises(RateLimited):
+            await client.fetch_page(profile, "flour", 0)
+    assert store.requests == 2  # the retry, after the wait
+    assert store.arrivals[1] - store.arrivals[0] >= 1.0
+
+
+async def test_server_errors_are_retried_until_one_gets_through(simulator: Simulator, live_profiles) -> None:
+    store = simulator.stores["prairie-pantry"]
+    profile = _profile(live_profiles["prairie-pantry"], retry=RetryPolicy(attempts=5, wait_initial_s=0.01))
+    simulator.set_faults("prairie-pantry", Faults(**QUIET, error_rates={503: 0.5}))
+    async with _client() as client:
+        pages = [await client.fetch_page(profile, f"tea {n}", 0) for n in range(6)]
+    assert all(page.offers is not None for page in pages)
+    assert store.requests > 6  # some were retried, every one ended with a page
+
+
+async def test_a_blocked_store_gets_no_retry_storm(simulator: Simulator, live_profiles) -> None:
+    store = simulator.stores["maple-market"]
+    profile = _profile(live_profiles["maple-market"], retry=RetryPolicy(attempts=5, wait_initial_s=0.01))
+    simulator.set_faults("maple-market", Faults(**QUIET, error_rates={403: 1.0}))
+    async with _client() as client:
+        for n in range(20):
+            with pytest.raises((Blocked, CircuitOpen)):
+                await client.fetch_page(profile, f"salt {n}", 0)
+    # never retried; the breaker stops the asking after its minimum number of calls
+    assert store.requests == profile.breaker.min_calls
+
+
+async def test_a_hung_store_does_not_slow_the_other_stores(simulator: Simulator, live_profiles) -> None:
+    hung = live_profiles["harbour-foods"]
+    hung = _profile(hung, limits=hung.limits.model_copy(update={"timeout_s": 1.0}))
+    simulator.set_faults("harbour-foods", Faults(**QUIET, hang_rate=1.0, hang_s=30))
+    healthy = live_profiles["maple-market"]
+    async with _client() as client:
+        hanging = asyncio.gather(*(client.search(hung, f"milk {n}") for n in range(8)))
+        started = time.monotonic()
+        results = await asyncio.gather(*(client.search(healthy, f"bread {n}") for n in range(8)))
+        healthy_s = time.monotonic() - started
+        stuck = await hanging
+    assert all(r.error is None for r in results) and healthy_s < 1.5
+    assert all(r.error is not None for r in stuck)
