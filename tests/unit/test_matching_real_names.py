@@ -66,13 +66,19 @@ REFUSED = [
     # a cut the line names: nuts are sold whole unless the name says so; another cut is another product
     ("1/3 cup (45g) slivered almonds, toasted", "coles", "Coles Natural Almonds 350g", "whole"),
     ("2 cups shredded Monterey Jack cheese", "superstore", "Monterey Jack Sliced Cheese", "sliced"),
+    # substitutes and sweets named after the ingredient
+    ("1/2 cup milk", "woolworths", "Vamino Soy Milk 300mL", "flavour"),
+    ("40g butter", "coles", "Butter Menthol Gummies 70g", "flavour"),
+    ("40g butter", "coles", "Coles Butter Leaf Blend 120g", "butter leaf"),
+    # fresh herbs for a dried-herb line
+    ("1 tsp dried oregano", "superstore", "Oregano", "fresh"),
     # a grain length the line names
     ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
 ]
 
 
 # products whose name the catalog uses in several aisles
-AISLES = {"Ginger": "Beverages", "Banana": "Milk & Cream", "Pink Salmon": "Canned & Pickled"}
+AISLES = {"Ginger": "Beverages", "Banana": "Milk & Cream", "Pink Salmon": "Canned & Pickled", "Oregano": "Herbs"}
 
 
 @pytest.mark.parametrize(("line", "catalog", "name", "why"), REFUSED)
@@ -108,3 +114,15 @@ def test_the_real_product_is_bought(line_parser, case: tuple[str, ...]) -> None:
     line, catalog, name, *department = case
     result = verdict(line_parser, line, catalog, name, *department)
     assert result.status is MatchStatus.MATCHED, result.rejected or result.candidates
+
+
+def test_a_tub_is_bought_before_single_serve_cups(line_parser) -> None:
+    recipe = Recipe(
+        title="t", source="t", ingredients=line_parser.parse("Greek-style yoghurt, to serve", SourceRef(source="t"))
+    )
+    need = shopping_needs([recipe], MATCHER.need_key)[0]
+    cups = real_offer("coles", "Coles Greek Style Yoghurt 6 Pack 750g")
+    tub = real_offer("coles", "Tamar Valley Greek Style Yoghurt 500g")
+    result = MATCHER.match(need, [cups, tub])
+    assert result.options[0].offer.product.name == tub.product.name
+    assert all(o.offer.product.name != cups.product.name for o in result.options)  # out of the band

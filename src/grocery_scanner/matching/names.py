@@ -113,11 +113,11 @@ def read_name(name_words: list[str], department: str | None, brand: str | None =
             forms.setdefault(form, (None, f"a {' '.join(maker)} product"))
     aisle = [w for w in words(department or "") if w not in lexicon.aisle_generic and w != "and"]
     prepared = None
-    for word in aisle:
-        kind = lexicon.aisles.get(word)
+    kinds = [lexicon.aisles.get(word) for word in aisle]
+    for kind in kinds:
         if kind == PREPARED:
             prepared = department
-        elif kind:
+        elif kind and not (kind == "fresh" and "spice" in kinds):  # "Herbs & Spices" sells them dried
             forms.setdefault(kind, (None, f"aisle {department}"))
     packed_in = frozenset(w for before, w in itertools.pairwise(name_words) if before == "in" and w in lexicon.packing)
     return ProductName(

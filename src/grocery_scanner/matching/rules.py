@@ -53,6 +53,7 @@ PHRASE_FORMS = (
     "bell pepper",
     "cherry tomato",
     "cooking wine",
+    "butter leaf",  # a lettuce
 )
 # product words that change nothing a recipe cares about
 NEUTRAL_WORDS = frozenset(

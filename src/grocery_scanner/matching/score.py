@@ -63,6 +63,10 @@ PRODUCT_PHRASES = {
     "medium grain": "mediumgrain",
     "short grain": "shortgrain",
 }
+# a pack of single-serve cups ("Greek Yoghurt 6 Pack 750g") is second choice to a tub of the same
+SINGLE_SERVE = 0.2
+SINGLE_SERVE_MAX = 250  # g or ml in one cup
+_PACK_COUNT = re.compile(r"\b(\d+)\s*(?:pack|pk)\b", re.I)
 # words of a recipe line that allow a packaged form: "1 (14 oz) can chickpeas", "a jar of salsa"
 PACKAGE_FORMS = {"can": "canned", "tin": "canned", "jar": "canned", "carton": "canned"}
 
@@ -208,6 +212,16 @@ def _other_cut(target: Target, reading: ProductName, kinds: frozenset[str]) -> s
     return None
 
 
+def _single_serves(product: Product) -> bool:
+    """Whether a product is a multipack of small cups or bars: several of 250 g or ml or less."""
+    if product.size is None or product.size.each.unit is Unit.EA:
+        return False
+    count = product.size.count
+    if count < 2 and (named := _PACK_COUNT.search(product.name)):
+        count = int(named.group(1))
+    return count >= 2 and product.size.total.amount / count <= SINGLE_SERVE_MAX
+
+
 @lru_cache(maxsize=16384)
 def _read_product(name: str, brand: str | None, department: str | None) -> tuple[str, frozenset[str], ProductName]:
     """A product's name as matching reads it, its words that count, and what the name and aisle tell."""
@@ -284,6 +298,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
     ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
+    if "dairy" in lexicon.kinds(target.head) and _single_serves(product):
+        soft += SINGLE_SERVE
+        reasons.append("single-serve cups")
     # a colour the recipe did not name weighs more than other extras
     soft += 0.1 * len(COLOURS & set(extra))
     misses = MISSING_WORD * (len(missing) - len(lesser)) + LESSER_MISS * len(lesser)
