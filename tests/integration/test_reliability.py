@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from grocery_scanner.simulator.server import Simulator
 from grocery_scanner.stores.client import StoreClient
 from grocery_scanner.stores.profiles import StoreProfile
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUIET = {"latency_ms_median": 0, "latency_ms_p95": 0}
 
 
@@ -131,3 +133,49 @@ async def test_a_hung_store_does_not_slow_the_other_stores(simulator: Simulator,
         stuck = await hanging
     assert all(r.error is None for r in results) and healthy_s < 1.5
     assert all(r.error is not None for r in stuck)
+
+
+STORE_SET = """name: two
+stores:
+  - id: maple-market
+    name: Maple Market
+    connector: pcexpress
+    base_url: simulator
+    search: {banner: maplemarket, store_id: "1001"}
+    simulator: {house_brand: Maple Choice, faults: {latency_ms_median: 0, latency_ms_p95: 0}}
+  - id: harbour-foods
+    name: Harbour Foods
+    connector: voila
+    base_url: simulator
+    page_size: 30
+    retry: {attempts: 1}
+    simulator: {house_brand: Harbour Value, faults: {latency_ms_median: 0, latency_ms_p95: 0%s}}
+"""
+
+
+async def test_a_store_that_cannot_answer_is_served_its_last_known_prices_marked_stale(tmp_path, line_parser) -> None:
+    from grocery_scanner.storage.database import Database, database_url
+    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+    healthy, down = tmp_path / "healthy.yaml", tmp_path / "down.yaml"
+    healthy.write_text(STORE_SET % "", encoding="utf-8")
+    down.write_text(STORE_SET % ", error_rates: {503: 1.0}", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    services = Services(settings, line_parser=line_parser)
+    recipe = str(EXAMPLES / "pancakes.txt")
+    db = await Database.open(database_url(settings))
+    try:
+        before = await run_plan(PlanRequest(inputs=[recipe], store_set=str(healthy)), services, db)
+        only_harbour = PlanRequest(inputs=[recipe], store_set=str(down), store_ids=["harbour-foods"])
+        after = await run_plan(only_harbour, services, db)
+    finally:
+        await db.close()
+    assert all(line.tier == "live" for line in before.plan.lines)
+    assert after.stats["stale_searches"].get("harbour-foods", 0) > 0
+    harbour = [o for m in after.matches for o in m.options if o.store_id == "harbour-foods"]
+    assert harbour and all(o.offer.tier == "stale" for o in harbour)
+    assert all(any("last seen" in n for n in o.offer.notes) for o in harbour)
+    live = {(o.offer.product.sku): o.offer.confidence for m in before.matches for o in m.options}
+    assert all(o.offer.confidence < live.get(o.offer.product.sku, 1.0) for o in harbour)  # trusted less
+    assert any("Harbour Foods" in w and "stale" in w for w in after.plan.warnings)
+    assert after.plan.lines and all(line.tier == "stale" for line in after.plan.lines)

@@ -27,6 +27,7 @@ CSV_COLUMNS = [
     "unit",
     "confidence",
     "observed_at",
+    "tier",
     "source",
 ]
 
@@ -69,7 +70,10 @@ def render_table(plan: Plan, console: Console) -> None:
                 if line.brand and not line.product.startswith(line.brand)
                 else line.product
             )
-            note = "; ".join(x for x in ["sale" if line.sale else "", line.multi_buy or "", line.note or ""] if x)
+            stale = f"stale price, seen {line.observed_at:%Y-%m-%d %H:%M}" if line.tier == "stale" else ""
+            note = "; ".join(
+                x for x in [stale, "sale" if line.sale else "", line.multi_buy or "", line.note or ""] if x
+            )
             unit = f"${line.unit_price}/{line.unit}" if line.unit_price is not None else ""
             table.add_row(
                 line.ingredient,
@@ -148,6 +152,7 @@ def render_csv(plan: Plan) -> str:
                 line.unit or "",
                 line.confidence,
                 line.observed_at.isoformat(),
+                line.tier,
                 line.source_format,
             ]
         )

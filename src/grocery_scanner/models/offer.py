@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, field_validator
 
@@ -124,6 +125,7 @@ class Offer(BaseModel):
     fetched_at: AwareDatetime | None = None  # when the store's answer reached us
     source_modified_at: AwareDatetime | None = None  # the store's own Last-Modified, when it says
     search_query: str | None = None  # the search that found it; with the store, its search key
+    tier: Literal["live", "stale"] = "live"  # stale: the store could not answer; its last known price
     source_format: str
     collection_method: str
     confidence: float = Field(ge=0, le=1)

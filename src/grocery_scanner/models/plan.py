@@ -24,6 +24,7 @@ class PlanLine(BaseModel):
     sale: bool = False
     multi_buy: str | None = None
     observed_at: datetime
+    tier: str = "live"  # "stale": the store could not answer; this is its price when last seen
     source_format: str
     confidence: float
     note: str | None = None

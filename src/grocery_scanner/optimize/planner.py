@@ -34,6 +34,7 @@ def _line(need_name: str, option: Option, store_names: dict[str, str]) -> PlanLi
         sale=offer.sale,
         multi_buy=str(deal) if deal else None,
         observed_at=offer.observed_at,
+        tier=offer.tier,
         source_format=offer.source_format,
         confidence=option.confidence,
         note=option.note,

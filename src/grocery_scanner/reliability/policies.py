@@ -66,3 +66,20 @@ class BreakerPolicy(BaseModel):
         if self.open_max_s < self.open_s:
             raise ValueError("open_max_s must be at least open_s")
         return self
+
+
+class CachePolicy(BaseModel):
+    """How long a store's answers stay good: fresh ones are served instead of asking again, stale ones
+    only when the store cannot answer, marked stale with their age."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fresh_s: float = Field(default=3600.0, ge=0, le=30 * 86400)
+    stale_s: float = Field(default=7 * 86400.0, ge=0, le=365 * 86400)
+    stale_confidence: float = Field(default=0.8, gt=0, le=1)  # how much a stale price is trusted
+
+    @model_validator(mode="after")
+    def _check(self) -> CachePolicy:
+        if self.stale_s < self.fresh_s:
+            raise ValueError("stale_s must be at least fresh_s")
+        return self

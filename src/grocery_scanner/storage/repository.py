@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grocery_scanner.models import Offer, utcnow
+from grocery_scanner.models import MultiBuy, Offer, Product, utcnow
+from grocery_scanner.models.offer import SoldBy
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, SearchItemRow, StoreRow
+from grocery_scanner.stores.pricetext import parse_size
 from grocery_scanner.stores.profiles import StoreProfile
 
 if TYPE_CHECKING:
@@ -247,6 +249,61 @@ class HistoryRow:
     unit_price: Decimal | None
     unit: str | None
     in_stock: bool
+
+
+async def last_known_offers(
+    session: AsyncSession, store_id: str, query: str, since: datetime, exclude_run: str | None = None
+) -> list[Offer]:
+    """The newest price seen of each product a (store, query) search found since `since`, as offers:
+    what a store that cannot answer now last said (the last-known-good tier)."""
+    seen = (
+        select(OfferRow.product_id, func.max(OfferRow.observed_at).label("seen"))
+        .join(ProductRow, ProductRow.id == OfferRow.product_id)
+        .where(ProductRow.store_id == store_id, OfferRow.search_query == query, OfferRow.observed_at >= since)
+        .where(OfferRow.run_id.is_distinct_from(exclude_run))
+        .group_by(OfferRow.product_id)
+        .subquery()
+    )
+    statement = (
+        select(ProductRow, OfferRow)
+        .join(OfferRow, OfferRow.product_id == ProductRow.id)
+        .join(seen, and_(seen.c.product_id == OfferRow.product_id, seen.c.seen == OfferRow.observed_at))
+    )
+    offers: dict[int, Offer] = {}
+    for product, row in (await session.execute(statement)).all():
+        offers.setdefault(product.id, _offer(product, row))
+    return list(offers.values())
+
+
+def _offer(product: ProductRow, row: OfferRow) -> Offer:
+    """An offer as it was recorded (the reverse of save_offers)."""
+    total = dollars(row.multi_buy_total_cents)
+    deal = MultiBuy(quantity=row.multi_buy_quantity, total=total) if row.multi_buy_quantity and total else None
+    sold_by = SoldBy(row.sold_by)
+    observed = row.observed_at if row.observed_at.tzinfo else row.observed_at.replace(tzinfo=UTC)
+    return Offer(
+        product=Product(
+            store_id=product.store_id,
+            sku=product.sku,
+            name=product.name,
+            brand=product.brand,
+            size_text=product.size_text,
+            size=parse_size(product.size_text),
+            department=product.department,
+        ),
+        price=dollars(row.price_cents),
+        regular_price=dollars(row.regular_price_cents),
+        member_price=dollars(row.member_price_cents),
+        multi_buy=deal,
+        sold_by=sold_by,
+        price_per_kg=dollars(row.unit_price_cents) if sold_by is SoldBy.WEIGHT and row.unit == "kg" else None,
+        in_stock=row.in_stock,
+        observed_at=observed,
+        source_format=row.source_format,
+        collection_method=row.collection_method,
+        confidence=row.confidence,
+        search_query=row.search_query,
+    )
 
 
 async def price_history(session: AsyncSession, query: str, limit: int = 200) -> list[HistoryRow]:

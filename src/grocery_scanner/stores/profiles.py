@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grocery_scanner.errors import UserInputError
-from grocery_scanner.reliability.policies import BreakerPolicy, RequestLimits, RetryPolicy
+from grocery_scanner.reliability.policies import BreakerPolicy, CachePolicy, RequestLimits, RetryPolicy
 from grocery_scanner.settings import config_dir
 
 SIMULATOR_URL = "simulator"
@@ -31,6 +31,7 @@ class StoreProfile(BaseModel):
     limits: RequestLimits = Field(default_factory=RequestLimits)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)
+    cache: CachePolicy = Field(default_factory=CachePolicy)
     priority: int = Field(default=0, ge=0, le=9)  # a higher one is served first when requests queue
     simulator: dict[str, Any] | None = None
 
