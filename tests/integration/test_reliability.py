@@ -179,3 +179,32 @@ async def test_a_store_that_cannot_answer_is_served_its_last_known_prices_marked
     assert all(o.offer.confidence < live.get(o.offer.product.sku, 1.0) for o in harbour)  # trusted less
     assert any("Harbour Foods" in w and "stale" in w for w in after.plan.warnings)
     assert after.plan.lines and all(line.tier == "stale" for line in after.plan.lines)
+
+
+async def test_stores_status_shows_the_failing_store_unhealthy_and_the_other_healthy(tmp_path, line_parser) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from grocery_scanner.storage.database import Database, database_url
+    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+    down = tmp_path / "down.yaml"
+    down.write_text(STORE_SET % ", error_rates: {503: 1.0}", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    db = await Database.open(database_url(settings))
+    try:
+        request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")], store_set=str(down))
+        await run_plan(request, Services(settings, line_parser=line_parser), db)
+    finally:
+        await db.close()
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "grocery_scanner", "stores", "status", "--store-set", str(down), "-f", "json"]
+    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    health = {h["store_id"]: h for h in json.loads(done.stdout)}
+    assert health["maple-market"]["status"] == "healthy" and health["maple-market"]["success_rate"] == 1.0
+    assert health["harbour-foods"]["status"] == "unhealthy", health
+    assert health["harbour-foods"]["breaker"] == "open", health
+    assert health["harbour-foods"]["last_error"] == "CircuitOpen"

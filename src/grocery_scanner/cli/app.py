@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores.")
 app.add_typer(simulator_app, name="simulator")
+stores_app = typer.Typer(no_args_is_help=True, help="The stores of a store set and how they are doing.")
+app.add_typer(stores_app, name="stores")
 
 console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -427,6 +429,59 @@ def runs(limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Ho
     for r in asyncio.run(run()):
         finished = f"{r.finished_at:%Y-%m-%d %H:%M:%S}" if r.finished_at else ""
         table.add_row(r.id[:8], r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}", finished, r.error or "")
+    console.print(table)
+
+
+@stores_app.command("status")
+def stores_status(
+    store_set: StoreSetOpt = None,
+    window: Annotated[int, typer.Option("--window", min=1, max=10080, help="Minutes of searches to judge by.")] = 60,
+    output: FormatOpt = OutputFormat.table,
+) -> None:
+    """Each store's health from its recent searches: success rate, latency, last failure, breaker, status."""
+    import json
+    from datetime import timedelta
+
+    from rich.table import Table
+
+    from grocery_scanner.models import utcnow
+    from grocery_scanner.reliability.health import assess, breaker_seen
+    from grocery_scanner.storage import repository
+    from grocery_scanner.stores.profiles import load_store_set
+
+    services = _services()
+    profiles = load_store_set(store_set or services.settings.store_set).stores
+
+    async def run():
+        async with services.database() as db, db.session() as session:
+            return await repository.search_outcomes(session, utcnow() - timedelta(minutes=window))
+
+    outcomes = asyncio.run(run())
+    report = []
+    for p in profiles:
+        seen = outcomes.get(p.id, [])
+        breaker = breaker_seen(seen)
+        timeout = p.limits.timeout_s or services.settings.http_timeout_s
+        slow = p.breaker.slow_call_s or 0.8 * timeout
+        report.append((p, assess(p.id, seen, breaker, p.limits.rate_per_s, slow)))
+    if output is OutputFormat.json:
+        console.print_json(json.dumps([h.__dict__ for _, h in report]))
+        return
+    table = Table(title=f"Stores: the last {window} min of searches")
+    for column in ("Store", "Status", "Calls", "Success", "p50 ms", "p95 ms", "Last error", "Breaker", "Rate/s"):
+        table.add_column(column)
+    for p, h in report:
+        table.add_row(
+            p.name,
+            h.status,
+            str(h.calls),
+            f"{h.success_rate:.0%}" if h.success_rate is not None else "-",
+            f"{h.p50_ms:.0f}" if h.p50_ms is not None else "-",
+            f"{h.p95_ms:.0f}" if h.p95_ms is not None else "-",
+            h.last_error or "",
+            h.breaker,
+            f"{h.rate_per_s:g}",
+        )
     console.print(table)
 
 

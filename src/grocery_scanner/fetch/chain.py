@@ -10,6 +10,7 @@ cache layer stores what the store said. The order is a setting (outermost first)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -56,6 +57,16 @@ class Layer:
 
 
 LayerFactory = Callable[[Fetcher], Layer]
+
+# A check an outer layer asks the inner ones to make again right before a request leaves: a request
+# admitted by the breaker may wait behind the store's pacing, and the breaker may open meanwhile.
+ADMISSION: ContextVar[Callable[[], None] | None] = ContextVar("admission", default=None)
+
+
+def still_admitted() -> None:
+    """Raises the outer layer's refusal when the request may no longer be sent."""
+    if (check := ADMISSION.get()) is not None:
+        check()
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from grocery_scanner.errors import FetchTimeout, NetworkError
-from grocery_scanner.fetch.chain import Fetched
+from grocery_scanner.fetch.chain import Fetched, still_admitted
 from grocery_scanner.models.offer import utcnow
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class HttpTransport:
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         timeout = profile.limits.timeout_s or self.timeout_s
+        still_admitted()
         started = time.perf_counter()
         fetched_at = utcnow()
         try:

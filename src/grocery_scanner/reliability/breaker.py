@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import Blocked, CircuitOpen, FetchError, FetchTimeout, NetworkError, ServerError
-from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer
+from grocery_scanner.fetch.chain import ADMISSION, Fetched, Fetcher, Layer
 from grocery_scanner.reliability.policies import BreakerPolicy
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ class CircuitBreaker:
     trips: int = 0  # trips in a row, without a recovery between them
     open_until: float = 0.0
     transitions: deque[Transition] = field(default_factory=lambda: deque(maxlen=50))
+    generation: int = 0  # how many times it has opened: a call admitted before an opening is stale
     _calls: deque[tuple[bool, bool]] = field(default_factory=deque)  # (failed, slow), newest last
     _probing: bool = False
     _probes_passed: int = 0
@@ -81,11 +82,18 @@ class CircuitBreaker:
             self._probing = True
         return True
 
-    def acquire(self) -> None:
+    def acquire(self) -> int:
+        """Admits a call (returning the generation it was admitted in) or raises CircuitOpen."""
         if not self.allow():
             wait = max(0.0, self.open_until - self.clock())
             why = "a probe is under way" if self.state is BreakerState.HALF_OPEN else f"retry in {wait:.1f} s"
             raise CircuitOpen(self.store_id, f"circuit breaker {self.state.value}: the store is not asked now ({why})")
+        return self.generation
+
+    def recheck(self, generation: int) -> None:
+        """A call admitted earlier, about to leave: refused if the breaker has opened since."""
+        if generation != self.generation:
+            raise CircuitOpen(self.store_id, "circuit breaker opened while the request waited its turn: not sent")
 
     def record(self, failed: bool, elapsed_s: float) -> None:
         slow = elapsed_s >= self.slow_call_s
@@ -126,6 +134,7 @@ class CircuitBreaker:
         self.open_until = self.clock() + period
         self._probes_passed = 0
         self._probing = False
+        self.generation += 1
         self._move(BreakerState.OPEN, f"{reason}; open for {period:.1f} s (trip {self.trips})")
 
     def _move(self, new: BreakerState, reason: str) -> None:
@@ -152,15 +161,21 @@ class BreakerLayer(Layer):
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         breaker = self.breaker(profile)
-        breaker.acquire()
+        generation = breaker.acquire()
+        admission = ADMISSION.set(lambda: breaker.recheck(generation))
         started = time.monotonic()
         try:
             fetched = await self.inner.fetch(profile, request)
+        except CircuitOpen:
+            breaker.release()  # refused on its way out: no verdict on the store
+            raise
         except FetchError as exc:
             breaker.record(counts_as_failure(exc), time.monotonic() - started)
             raise
         except BaseException:
             breaker.release()
             raise
+        finally:
+            ADMISSION.reset(admission)
         breaker.record(False, time.monotonic() - started)
         return fetched

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import FetchTimeout, NetworkError
-from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer
+from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer, still_admitted
 from grocery_scanner.fetch.status import retry_after_s
 from grocery_scanner.reliability.policies import RequestLimits
 
@@ -65,9 +65,10 @@ class Pacer:
         return max(1.0 / self.rate_per_s, self.delay)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Wait for this store's turn, then make the request inside the block."""
-        request = await self._grant()
+    async def slot(self, ready: Callable[[], None] | None = None) -> AsyncIterator[None]:
+        """Wait for this store's turn, then make the request inside the block. `ready` is asked again
+        whenever the turn comes; what it raises ends the wait without taking a turn."""
+        request = await self._grant(ready)
         try:
             yield
         finally:
@@ -87,10 +88,12 @@ class Pacer:
         wait = retry_after if retry_after is not None else min(COOLDOWN_MAX_S, 2.0 ** (self._rate_limited_in_a_row - 1))
         self.cooldown_until = max(self.cooldown_until, asyncio.get_running_loop().time() + wait)
 
-    async def _grant(self) -> _Request:
+    async def _grant(self, ready: Callable[[], None] | None) -> _Request:
         loop = asyncio.get_running_loop()
         async with self._lock:  # callers are served in order
             while True:
+                if ready is not None:
+                    ready()
                 now = loop.time()
                 per_window = max(1, math.floor(self.rate_per_s * WINDOW_S))
                 horizon = now - WINDOW_S - JITTER_MARGIN_S
@@ -134,7 +137,7 @@ class PacingLayer(Layer):
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         pacer = self.pacer(profile)
-        async with self._slots[profile.id], pacer.slot():
+        async with self._slots[profile.id], pacer.slot(still_admitted):
             started = time.monotonic()
             try:
                 fetched = await self.inner.fetch(profile, request)

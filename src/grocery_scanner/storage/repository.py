@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grocery_scanner.models import MultiBuy, Offer, Product, utcnow
 from grocery_scanner.models.offer import SoldBy
 from grocery_scanner.models.plan import Plan
+from grocery_scanner.reliability.health import Outcome
 from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, SearchItemRow, StoreRow
 from grocery_scanner.stores.pricetext import parse_size
 from grocery_scanner.stores.profiles import StoreProfile
@@ -178,6 +179,22 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
 async def search_items(session: AsyncSession, run_id: str) -> list[SearchItemRow]:
     statement = select(SearchItemRow).where(SearchItemRow.run_id == run_id)
     return list((await session.scalars(statement.order_by(SearchItemRow.id))).all())
+
+
+async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, list[Outcome]]:
+    """What each store's searches met since `since`, oldest first (finished pages only)."""
+    statement = (
+        select(SearchItemRow)
+        .where(SearchItemRow.finished_at.is_not(None), SearchItemRow.finished_at >= since)
+        .order_by(SearchItemRow.finished_at)
+    )
+    outcomes: dict[str, list[Outcome]] = {}
+    for item in (await session.scalars(statement)).all():
+        assert item.finished_at is not None
+        latency = (item.finished_at - (item.started_at or item.finished_at)).total_seconds()
+        outcome = Outcome(item.status == "done", max(0.0, latency), item.failure_class)
+        outcomes.setdefault(item.store_id, []).append(outcome)
+    return outcomes
 
 
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
