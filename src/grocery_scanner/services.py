@@ -6,7 +6,7 @@ all build their parts here, so they cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,17 +34,43 @@ class StoreSession:
 
 @dataclass
 class Services:
+    """Used as `async with Services(...) as services:`, it is long-lived: every job it runs shares one
+    fetch chain (so one pacer and one breaker per store however many plans run at once) and one
+    embedded simulator per store set. Used without, each `stores()` session builds its own."""
+
     settings: Settings = field(default_factory=load_settings)
     transport: httpx.AsyncBaseTransport | None = None  # tests and the simulator may inject one
     line_parser: LineParser | None = None  # built on first use: loading the tagger takes a while
+    _shared: AsyncExitStack | None = field(default=None, init=False, repr=False)
+    _chain: FetchChain | None = field(default=None, init=False, repr=False)
+    _running: dict[str, list[StoreProfile]] = field(default_factory=dict, init=False, repr=False)
+
+    async def __aenter__(self) -> Services:
+        self._shared = AsyncExitStack()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        shared, self._shared = self._shared, None
+        if self._chain is not None:
+            await self._chain.aclose()
+            self._chain = None
+        if shared is not None:
+            await shared.aclose()
+        self._running.clear()
 
     def fetch_chain(self) -> FetchChain:
+        """A new chain; while the services are long-lived, the one they share."""
+        if self._shared is not None and self._chain is not None:
+            return self._chain
         from grocery_scanner.fetch.chain import build_chain
         from grocery_scanner.fetch.layers import FACTORIES
         from grocery_scanner.fetch.transport import HttpTransport
 
         transport = HttpTransport(self.settings.http_timeout_s, self.transport)
-        return build_chain(self.settings.fetch_layers, transport, FACTORIES)
+        chain = build_chain(self.settings.fetch_layers, transport, FACTORIES)
+        if self._shared is not None:
+            self._chain = chain
+        return chain
 
     @asynccontextmanager
     async def stores(
@@ -52,19 +78,25 @@ class Services:
     ) -> AsyncIterator[StoreSession]:
         """The selected stores of a set (the settings' set by default), with the demo stores running
         when the set uses them."""
+        name = store_set or self.settings.store_set
+        if self._shared is None:
+            async with _reachable(self._profiles(name), self.settings) as reachable, self.store_client() as client:
+                yield StoreSession(_selected(reachable, store_ids), client)
+            return
+        if name not in self._running:
+            reachable = await self._shared.enter_async_context(_reachable(self._profiles(name), self.settings))
+            self._running[name] = reachable
+        from grocery_scanner.stores.client import StoreClient
+
+        client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False)
+        yield StoreSession(_selected(self._running[name], store_ids), client)
+
+    def _profiles(self, store_set: str) -> list[StoreProfile]:
         from grocery_scanner.stores.profiles import load_store_set
 
-        profiles = load_store_set(store_set or self.settings.store_set).select(store_ids)
         # a store without a timeout of its own gets the setting's, so every layer sees the same one
         timeout = self.settings.http_timeout_s
-        profiles = [
-            p
-            if p.limits.timeout_s
-            else p.model_copy(update={"limits": p.limits.model_copy(update={"timeout_s": timeout})})
-            for p in profiles
-        ]
-        async with _reachable(profiles, self.settings) as reachable, self.store_client() as client:
-            yield StoreSession(reachable, client)
+        return [p.with_default_timeout(timeout) for p in load_store_set(store_set).stores]
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:
@@ -91,6 +123,19 @@ class Services:
 
             self.line_parser = LineParser()
         return self.line_parser
+
+
+def _selected(profiles: list[StoreProfile], ids: list[str] | None) -> list[StoreProfile]:
+    """The stores asked for, in the set's order; ids were checked against the set when it was loaded."""
+    if not ids:
+        return profiles
+    by_id = {p.id: p for p in profiles}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        from grocery_scanner.errors import UserInputError
+
+        raise UserInputError(f"unknown store id {', '.join(missing)}; valid ids: {', '.join(by_id)}")
+    return [by_id[i] for i in ids]
 
 
 @asynccontextmanager

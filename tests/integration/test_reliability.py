@@ -133,6 +133,9 @@ async def test_a_hung_store_does_not_slow_the_other_stores(simulator: Simulator,
         stuck = await hanging
     assert all(r.error is None for r in results) and healthy_s < 1.5
     assert all(r.error is not None for r in stuck)
+    # about one timeout per request slot (a freed slot may send one more before the last timeouts are in),
+    # then the breaker: the 8 searches' retries and the waiting searches are not sent
+    assert simulator.stores["harbour-foods"].requests < 2 * hung.limits.concurrency
 
 
 STORE_SET = """name: two

@@ -2,7 +2,8 @@
 
 Semantics of resilience4j's count-based breaker, with Envoy's growing open time:
 - closed: the outcomes of the last `window` calls are kept; once there are `min_calls`, a failure
-  rate or a slow-call rate at or above its threshold opens the breaker;
+  rate or a slow-call rate at or above its threshold opens the breaker; so do `timeouts_in_a_row`
+  timeouts in a row (a hung store);
 - open: calls fail at once with CircuitOpen for the open period, which doubles with each trip in a
   row (capped, with jitter so that many breakers do not probe together);
 - half-open: after the open period, `probes` calls are let through one at a time; a failure opens
@@ -68,6 +69,7 @@ class CircuitBreaker:
     _calls: deque[tuple[bool, bool]] = field(default_factory=deque)  # (failed, slow), newest last
     _probing: bool = False
     _probes_passed: int = 0
+    _timeouts: int = 0  # timeouts in a row
 
     def allow(self) -> bool:
         """Whether a call may go now; a True in half-open makes the caller the probe. Raises nothing."""
@@ -95,8 +97,9 @@ class CircuitBreaker:
         if generation != self.generation:
             raise CircuitOpen(self.store_id, "circuit breaker opened while the request waited its turn: not sent")
 
-    def record(self, failed: bool, elapsed_s: float) -> None:
+    def record(self, failed: bool, elapsed_s: float, timed_out: bool = False) -> None:
         slow = elapsed_s >= self.slow_call_s
+        self._timeouts = self._timeouts + 1 if timed_out else 0
         if self.state is BreakerState.HALF_OPEN:
             self._probing = False
             if failed:
@@ -113,6 +116,9 @@ class CircuitBreaker:
         self._calls.append((failed, slow))
         while len(self._calls) > self.policy.window:
             self._calls.popleft()
+        if self._timeouts >= self.policy.timeouts_in_a_row:
+            self._trip(f"{self._timeouts} timeouts in a row")
+            return
         if len(self._calls) < self.policy.min_calls:
             return
         failures = sum(f for f, _ in self._calls) / len(self._calls)
@@ -129,6 +135,7 @@ class CircuitBreaker:
 
     def _trip(self, reason: str) -> None:
         self.trips += 1
+        self._timeouts = 0
         period = min(self.policy.open_max_s, self.policy.open_s * 2 ** (self.trips - 1))
         period *= 1 + random.uniform(-self.policy.jitter, self.policy.jitter)
         self.open_until = self.clock() + period
@@ -163,19 +170,21 @@ class BreakerLayer(Layer):
         breaker = self.breaker(profile)
         generation = breaker.acquire()
         admission = ADMISSION.set(lambda: breaker.recheck(generation))
-        started = time.monotonic()
+        # how slow the store is, not how long the request waited its turn: the answer's own time
         try:
             fetched = await self.inner.fetch(profile, request)
         except CircuitOpen:
             breaker.release()  # refused on its way out: no verdict on the store
             raise
         except FetchError as exc:
-            breaker.record(counts_as_failure(exc), time.monotonic() - started)
+            timed_out = isinstance(exc, FetchTimeout)
+            waited = (profile.limits.timeout_s or DEFAULT_TIMEOUT_S) if timed_out else 0.0
+            breaker.record(counts_as_failure(exc), waited, timed_out)
             raise
         except BaseException:
             breaker.release()
             raise
         finally:
             ADMISSION.reset(admission)
-        breaker.record(False, time.monotonic() - started)
+        breaker.record(False, fetched.elapsed_s)
         return fetched

@@ -36,7 +36,7 @@ class RetryPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    attempts: int = Field(default=3, ge=1, le=10)  # 1: no retry
+    attempts: int = Field(default=4, ge=1, le=10)  # 1: no retry
     deadline_s: float = Field(default=30.0, gt=0, le=600)  # over all attempts of one request
     wait_initial_s: float = Field(default=0.2, ge=0, le=60)
     wait_max_s: float = Field(default=5.0, ge=0, le=120)
@@ -49,15 +49,20 @@ class BreakerPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    window: int = Field(default=20, ge=1, le=1000)  # the last N calls
-    min_calls: int = Field(default=5, ge=1, le=1000)  # no verdict on fewer
-    failure_rate: float = Field(default=0.5, gt=0, le=1)
+    # a store failing one call in four must not trip it by chance: a 40-call window at 60% does not,
+    # while a store that is down trips after its first 8 calls
+    window: int = Field(default=40, ge=1, le=1000)  # the last N calls
+    min_calls: int = Field(default=8, ge=1, le=1000)  # no verdict on fewer
+    failure_rate: float = Field(default=0.6, gt=0, le=1)
     slow_call_s: float | None = Field(default=None, gt=0)  # None: 80% of the request timeout
     slow_call_rate: float = Field(default=0.8, gt=0, le=1)
     open_s: float = Field(default=5.0, gt=0, le=3600)  # the first open period; doubles with each trip
     open_max_s: float = Field(default=120.0, gt=0, le=86400)
     jitter: float = Field(default=0.1, ge=0, le=1)  # open periods vary by this share
     probes: int = Field(default=2, ge=1, le=100)  # calls let through, one at a time, when half-open
+    # timeouts in a row that open it before min_calls: a hung store holds a request slot per timeout,
+    # so waiting for min_calls would cost several timeouts instead of one
+    timeouts_in_a_row: int = Field(default=4, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _check(self) -> BreakerPolicy:

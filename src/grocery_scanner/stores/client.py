@@ -84,9 +84,10 @@ def _modified_at(fetched: Fetched) -> datetime | None:
 
 
 class StoreClient:
-    def __init__(self, fetcher: FetchChain, max_pages: int = 2) -> None:
+    def __init__(self, fetcher: FetchChain, max_pages: int = 2, owns_fetcher: bool = True) -> None:
         self.fetcher = fetcher
         self.max_pages = max_pages
+        self.owns_fetcher = owns_fetcher  # a shared chain is closed by whoever shares it
 
     def requests_per_store(self) -> dict[str, int]:
         """Requests sent per store, as the chain's counting layer saw them (empty without one)."""
@@ -97,7 +98,8 @@ class StoreClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.fetcher.aclose()
+        if self.owns_fetcher:
+            await self.fetcher.aclose()
 
     async def fetch_page(self, profile: StoreProfile, query: str, page: int) -> ParsedPage:
         """One page of search results; raises the FetchError subclass that names the failure."""
