@@ -78,25 +78,22 @@ class Services:
     ) -> AsyncIterator[StoreSession]:
         """The selected stores of a set (the settings' set by default), with the demo stores running
         when the set uses them."""
-        name = store_set or self.settings.store_set
-        if self._shared is None:
-            async with _reachable(self._profiles(name), self.settings) as reachable, self.store_client() as client:
-                yield StoreSession(_selected(reachable, store_ids), client)
-            return
-        if name not in self._running:
-            reachable = await self._shared.enter_async_context(_reachable(self._profiles(name), self.settings))
-            self._running[name] = reachable
         from grocery_scanner.stores.client import StoreClient
-
-        client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False)
-        yield StoreSession(_selected(self._running[name], store_ids), client)
-
-    def _profiles(self, store_set: str) -> list[StoreProfile]:
         from grocery_scanner.stores.profiles import load_store_set
 
+        name = store_set or self.settings.store_set
+        chosen = load_store_set(name)
+        wanted = [p.id for p in chosen.select(store_ids)]  # unknown ids are refused, naming the set
         # a store without a timeout of its own gets the setting's, so every layer sees the same one
-        timeout = self.settings.http_timeout_s
-        return [p.with_default_timeout(timeout) for p in load_store_set(store_set).stores]
+        profiles = [p.with_default_timeout(self.settings.http_timeout_s) for p in chosen.stores]
+        if self._shared is None:
+            async with _reachable(profiles, self.settings) as reachable, self.store_client() as client:
+                yield StoreSession(_selected(reachable, wanted), client)
+            return
+        if name not in self._running:
+            self._running[name] = await self._shared.enter_async_context(_reachable(profiles, self.settings))
+        client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False)
+        yield StoreSession(_selected(self._running[name], wanted), client)
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:
@@ -125,16 +122,8 @@ class Services:
         return self.line_parser
 
 
-def _selected(profiles: list[StoreProfile], ids: list[str] | None) -> list[StoreProfile]:
-    """The stores asked for, in the set's order; ids were checked against the set when it was loaded."""
-    if not ids:
-        return profiles
+def _selected(profiles: list[StoreProfile], ids: list[str]) -> list[StoreProfile]:
     by_id = {p.id: p for p in profiles}
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        from grocery_scanner.errors import UserInputError
-
-        raise UserInputError(f"unknown store id {', '.join(missing)}; valid ids: {', '.join(by_id)}")
     return [by_id[i] for i in ids]
 
 
