@@ -49,7 +49,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
-	for b in search parsing sizes matching matching_real optimizer workflow; do $(BIN)/python bench/$$b.py | tail -1; done
+	for b in search parsing sizes matching matching_real optimizer workflow chaos; do $(BIN)/python bench/$$b.py | tail -1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
