@@ -156,8 +156,9 @@ def main() -> None:
     parser, matcher = LineParser(), Matcher()
     verbose = "-v" in sys.argv
     figures = evaluate(load_cases(CASES / "tuning"), parser, matcher, verbose)
-    if "--tuning-only" not in sys.argv:
-        holdout = evaluate(load_cases(CASES / "holdout"), parser, matcher, verbose and "--holdout-verbose" in sys.argv)
+    held_out = load_cases(CASES / "holdout")
+    if "--tuning-only" not in sys.argv and held_out:  # between rounds the held-out folder may be empty
+        holdout = evaluate(held_out, parser, matcher, verbose and "--holdout-verbose" in sys.argv)
         figures.update({f"holdout_{k}": v for k, v in holdout.items() if k != "lines_per_s"})
     emit(figures)
 
