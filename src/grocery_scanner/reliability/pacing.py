@@ -9,7 +9,8 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
   halfway towards latency / target_concurrency, never below 1/rate nor above max_delay_s, and an
   error may make it longer but never shorter.
 - A 429 cools the store down: nothing starts before its Retry-After has passed (without one: 1 s,
-  doubling with each 429 in a row, at most 60 s).
+  doubling with each 429 in a row, at most 60 s). A timeout or a dropped connection holds the store
+  for the latency rule's delay, so the breaker hears from the other requests in flight first.
 - In the profile's peak hours, the lower peak rate applies.
 """
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
 COOLDOWN_MAX_S = 60.0
+RECHECK_S = 0.1
 
 
 @dataclass
@@ -83,10 +85,14 @@ class Pacer:
         if ok:
             self._rate_limited_in_a_row = 0
 
+    def hold(self, seconds: float) -> None:
+        """Start nothing for `seconds` from now."""
+        self.cooldown_until = max(self.cooldown_until, asyncio.get_running_loop().time() + seconds)
+
     def cool_down(self, retry_after: float | None) -> None:
         self._rate_limited_in_a_row += 1
         wait = retry_after if retry_after is not None else min(COOLDOWN_MAX_S, 2.0 ** (self._rate_limited_in_a_row - 1))
-        self.cooldown_until = max(self.cooldown_until, asyncio.get_running_loop().time() + wait)
+        self.hold(wait)
 
     async def _grant(self, ready: Callable[[], None] | None) -> _Request:
         loop = asyncio.get_running_loop()
@@ -116,7 +122,8 @@ class Pacer:
                     request = _Request(granted=now)
                     self._requests.append(request)
                     return request
-                await asyncio.sleep(earliest - now)
+                # short naps, so a caller that may no longer go (its breaker opened) hears it soon
+                await asyncio.sleep(min(earliest - now, RECHECK_S) if ready is not None else earliest - now)
 
 
 class PacingLayer(Layer):
@@ -143,6 +150,9 @@ class PacingLayer(Layer):
                 fetched = await self.inner.fetch(profile, request)
             except (FetchTimeout, NetworkError):
                 pacer.note_answer(time.monotonic() - started, ok=False)
+                # the others in flight are likely failing too: let their verdict reach the breaker
+                # before anything more is sent
+                pacer.hold(pacer.delay)
                 raise
         if fetched.status == 429:
             pacer.cool_down(retry_after_s(fetched.headers.get("Retry-After")))
