@@ -46,7 +46,7 @@ class HttpTransport:
                 params=request.params or None,
                 json=request.json_body,
                 headers=request.headers,
-                timeout=timeout,
+                timeout=httpx.Timeout(timeout, connect=profile.limits.connect_timeout_s or timeout),
             )
         except httpx.TimeoutException as exc:
             raise FetchTimeout(profile.id, f"no answer within {timeout:g} s") from exc

@@ -32,7 +32,6 @@ class StoreProfile(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)
     cache: CachePolicy = Field(default_factory=CachePolicy)
-    priority: int = Field(default=0, ge=0, le=9)  # a higher one is served first when requests queue
     simulator: dict[str, Any] | None = None
 
     @field_validator("connector")
@@ -60,7 +59,7 @@ class StoreSet(BaseModel):
 
     name: str
     description: str = ""
-    # settings every store of the set starts from (limits, retry, breaker, priority); a store overrides them
+    # settings every store of the set starts from (limits, retry, breaker, cache); a store overrides them
     defaults: dict[str, Any] = Field(default_factory=dict)
     stores: list[StoreProfile] = Field(min_length=1)
 
