@@ -1,16 +1,20 @@
 """Plans while demo stores misbehave: the reliability layers measured at the simulator.
 
 One long-lived set of services (one fetch chain: one pacer and one breaker per store, as in the
-service) runs `--plans` plans (default 100, the example recipes in turn, `--parallel` at a time):
+service) runs `--plans` plans (default 100, the example recipes in turn, `--parallel` at a time), as
+interactive plans: one search gives up after `--search-deadline` seconds (default 6; the
+search_deadline_s setting) in the baseline and chaos rounds alike:
 - baseline: no faults;
 - chaos: harbour-foods fails every request (503) and northern-basket answers 30% with 429
   (Retry-After 1 s);
-- lossy: prairie-pantry answers 20% with 503: the offers it still delivers against the baseline;
+- lossy: prairie-pantry answers 20% with 503: the offers it still delivers against the baseline
+  (without the search deadline, as a batch refresh runs: what the retries recover);
 - hang: one plan of all the example recipes while maple-market hangs past its timeout, against the
   same plan without faults (the issue's measure: 8 s fault-free, 109 s hanging before breakers).
 Figures (last line, JSON): plans, plans_completed_ratio, requests_to_open_store (requests the failing
 store received after its breaker first opened) with probes_allowed (half-open periods × probes),
-p95_plan_s, baseline_p95_plan_s, p95_ratio, single_plan_s, hang_plan_s, max_window_rate_ratio (the
+p95_plan_s, baseline_p95_plan_s, p95_ratio, the share of searches that gave up at the deadline
+(baseline and chaos), single_plan_s, hang_plan_s, max_window_rate_ratio (the
 most requests any store received in one second, over its rate, in every run), offers_lost_ratio
 (offers recorded from the lossy store against the baseline).
 """
@@ -38,7 +42,7 @@ from grocery_scanner.reliability.breaker import BreakerState
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database, database_url
-from grocery_scanner.storage.tables import OfferRow, ProductRow
+from grocery_scanner.storage.tables import OfferRow, ProductRow, SearchItemRow
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.txt"))
@@ -61,9 +65,10 @@ async def _round(
     parallel: int,
     faults: dict[str, dict[str, Any]],
     inputs: list[str] | None = None,
+    deadline_s: float | None = None,
 ) -> dict[str, Any]:
     """`plans` plans with the given faults; durations, completions, arrivals and breaker history."""
-    settings = Settings(data_dir=data_dir, max_pages=1, run_timeout_s=600)
+    settings = Settings(data_dir=data_dir, max_pages=1, run_timeout_s=600, search_deadline_s=deadline_s)
     db = await Database.open(database_url(settings))
     async with Services(settings, line_parser=parser) as services:
         async with services.stores() as stores:  # starts the demo stores once, for every plan
@@ -100,6 +105,10 @@ async def _round(
             select(ProductRow.store_id, func.count()).join(OfferRow).group_by(ProductRow.store_id)
         )
         offers = dict(rows.all())
+        given_up = await session.scalar(
+            select(func.count()).select_from(SearchItemRow).where(SearchItemRow.failure_class == "SearchDeadline")
+        )
+        searches = await session.scalar(select(func.count()).select_from(SearchItemRow))
     await db.close()
     window = max(
         _most_in_one_second([a for a in times if a >= started_at]) / profiles[s].limits.rate_per_s
@@ -114,6 +123,7 @@ async def _round(
         "probes": probes,
         "window_ratio": window,
         "offers": offers,
+        "deadline_ratio": (given_up or 0) / searches if searches else 0.0,
     }
 
 
@@ -121,19 +131,21 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
 
-async def main(plans: int, parallel: int) -> None:
+async def main(plans: int, parallel: int, deadline_s: float) -> None:
     parser = LineParser()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        baseline = await _round(parser, root / "baseline", plans, parallel, {})
+        baseline = await _round(parser, root / "baseline", plans, parallel, {}, deadline_s=deadline_s)
         chaos = await _round(
             parser,
             root / "chaos",
             plans,
             parallel,
             {"harbour-foods": {"error_rates": {"503": 1.0}}, "northern-basket": {"rate_limit_rate": 0.3}},
+            deadline_s=deadline_s,
         )
-        lossy = await _round(parser, root / "lossy", plans, parallel, {"prairie-pantry": {"error_rates": {"503": 0.2}}})
+        lossy_faults = {"prairie-pantry": {"error_rates": {"503": 0.2}}}
+        lossy = await _round(parser, root / "lossy", plans, parallel, lossy_faults)  # retries given their time
         single = await _round(parser, root / "single", 1, 1, {}, EXAMPLES)
         hang_faults = {"maple-market": {"hang_rate": 1.0, "hang_s": 60}}
         hang = await _round(parser, root / "hang", 1, 1, hang_faults, EXAMPLES)
@@ -147,12 +159,15 @@ async def main(plans: int, parallel: int) -> None:
     emit(
         {
             "plans": plans,
+            "search_deadline_s": deadline_s,
             "plans_completed_ratio": round(chaos["completed"] / plans, 3),
             "requests_to_open_store": after_open,
             "probes_allowed": half_opens * chaos["probes"].get("harbour-foods", 0),
             "p95_plan_s": round(p95, 2),
             "baseline_p95_plan_s": round(base_p95, 2),
             "p95_ratio": round(p95 / base_p95, 2),
+            "baseline_searches_past_deadline": round(baseline["deadline_ratio"], 4),
+            "chaos_searches_past_deadline": round(chaos["deadline_ratio"], 4),
             "single_plan_s": round(single["durations"][0], 2),
             "hang_plan_s": round(hang["durations"][0], 2),
             "hang_ratio": round(hang["durations"][0] / single["durations"][0], 2),
@@ -166,5 +181,6 @@ if __name__ == "__main__":
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--plans", type=int, default=100)
     options.add_argument("--parallel", type=int, default=10)
+    options.add_argument("--search-deadline", type=float, default=6.0)
     arguments = options.parse_args()
-    asyncio.run(main(arguments.plans, arguments.parallel))
+    asyncio.run(main(arguments.plans, arguments.parallel, arguments.search_deadline))

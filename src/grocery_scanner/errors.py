@@ -59,3 +59,8 @@ class ParseError(FetchError):
 class CircuitOpen(FetchError):
     """The store's circuit breaker is open: the request was not sent. Not retried; the breaker's
     probes find out when the store is back."""
+
+
+class SearchDeadline(FetchError):
+    """The job's deadline for one search passed while it waited on a slow or rate-limited store: the
+    search gives up (its store's last known prices may stand in); not held against the store."""

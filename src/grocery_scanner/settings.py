@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     fetch_layers: list[str] = Field(default_factory=lambda: ["retry", "breaker", "metrics", "status", "pacing"])
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
+    # one search of a plan gives up after this long (its store's last known prices may stand in);
+    # None: a search waits as long as its store's retries and pacing take
+    search_deadline_s: float | None = Field(default=None, gt=0)
     heartbeat_s: float = Field(default=5.0, gt=0)  # a running plan marks itself alive this often
     run_stale_s: float = Field(default=30.0, gt=0)  # a running run silent this long is shown as abandoned
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)

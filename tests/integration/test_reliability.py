@@ -211,3 +211,18 @@ async def test_stores_status_shows_the_failing_store_unhealthy_and_the_other_hea
     assert health["harbour-foods"]["status"] == "unhealthy", health
     assert health["harbour-foods"]["breaker"] == "open", health
     assert health["harbour-foods"]["last_error"] == "CircuitOpen"
+
+
+async def test_a_search_deadline_ends_the_wait_on_a_rate_limited_store(simulator: Simulator, live_profiles) -> None:
+    from grocery_scanner.errors import SearchDeadline
+
+    profile = live_profiles["northern-basket"]
+    simulator.set_faults("northern-basket", Faults(**QUIET, rate_limit_rate=1.0, retry_after_s=3.0))
+    async with _client() as client:
+        started = time.monotonic()
+        results = await asyncio.gather(*(client.search(profile, f"oats {n}", deadline_s=0.5) for n in range(4)))
+        waited = time.monotonic() - started
+        breaker = _breaker(client, "northern-basket")
+    assert waited < 1.5 and all(isinstance(r.error, SearchDeadline) for r in results)
+    assert all(r.pages and isinstance(r.pages[-1].error, SearchDeadline) for r in results)  # recorded as such
+    assert breaker.state is BreakerState.CLOSED  # a 429 and our own deadline say nothing of the store's health

@@ -8,6 +8,7 @@ odd product fails its own search, never the run.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -16,7 +17,7 @@ from typing import Annotated
 from pydantic import PlainSerializer, PlainValidator
 
 from grocery_scanner import errors
-from grocery_scanner.errors import FetchError, ParseError, RateLimited
+from grocery_scanner.errors import FetchError, ParseError, RateLimited, SearchDeadline
 from grocery_scanner.fetch.chain import FetchChain, Fetched
 from grocery_scanner.fetch.metrics import CountingLayer
 from grocery_scanner.models import Offer
@@ -125,13 +126,22 @@ class StoreClient:
             parsed.offers = [o for o in parsed.offers if terms <= set(words(o.product.name))]
         return parsed
 
-    async def search(self, profile: StoreProfile, query: str) -> StoreResult:
-        """All pages (up to max_pages) of one query at one store; a failure ends the search."""
+    async def search(self, profile: StoreProfile, query: str, deadline_s: float | None = None) -> StoreResult:
+        """All pages (up to max_pages) of one query at one store; a failure ends the search, and so does
+        `deadline_s` passing (an interactive plan does not wait without end for one store)."""
         result = StoreResult(profile.id, query)
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + deadline_s if deadline_s is not None else None
         for page in range(self.max_pages):
             started = utcnow()
             try:
-                parsed = await self.fetch_page(profile, query, page)
+                async with asyncio.timeout_at(ends):
+                    parsed = await self.fetch_page(profile, query, page)
+            except TimeoutError:
+                late = SearchDeadline(profile.id, f"no answer within the search deadline of {deadline_s:g} s")
+                result.error = late
+                result.pages.append(PageOutcome(page, started, utcnow(), error=late))
+                break
             except FetchError as exc:
                 result.error = exc
                 result.pages.append(PageOutcome(page, started, utcnow(), error=exc))

@@ -191,7 +191,8 @@ async def search_stage(run: PlanContext) -> None:
         async with run.db.session() as session:
             await repository.save_stores(session, stores.profiles)
             await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
-        run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder)
+        deadline = run.services.settings.search_deadline_s
+        run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder, deadline)
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
         stale = await _last_known_for_failed(run, {p.id: p for p in stores.profiles})

@@ -71,6 +71,7 @@ async def search_offers(
     queries: list[str],
     progress: ProgressCallback | None = None,
     on_result: Callable[[StoreResult], Awaitable[None]] | None = None,
+    deadline_s: float | None = None,
 ) -> dict[str, list[StoreResult]]:
     """Stage 2: each distinct query at each store, once, concurrently; each search records its own
     outcome (offers or the failure), so one store's failure never stops the others.
@@ -84,7 +85,7 @@ async def search_offers(
 
     async def one(profile: StoreProfile, query: str) -> None:
         nonlocal done
-        result = await client.search(profile, query)
+        result = await client.search(profile, query, deadline_s)
         results[query].append(result)
         if on_result is not None:
             await on_result(result)
