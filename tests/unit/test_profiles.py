@@ -48,4 +48,4 @@ def test_set_defaults_apply_to_every_store_and_a_store_overrides_them(tmp_path: 
     harbour, maple = load_store_set(str(_set(tmp_path, body))).stores
     assert (harbour.limits.rate_per_s, harbour.limits.concurrency, harbour.breaker.probes) == (0.5, 1, 3)
     assert (maple.limits.rate_per_s, maple.limits.concurrency, maple.breaker.probes) == (2, 1, 3)
-    assert maple.retry.attempts == 4  # the built-in default where neither says
+    assert maple.retry.attempts == 5  # the built-in default where neither says
