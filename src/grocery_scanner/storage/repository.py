@@ -150,6 +150,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
             failure_class=type(page.error).__name__ if page.error else None,
             error=page.error.message if page.error else None,
             offers=page.offers,
+            latency_ms=round(page.latency_s * 1000) if page.latency_s is not None else None,
             created_at=page.started_at,
             started_at=page.started_at,
             finished_at=page.finished_at,
@@ -169,6 +170,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
                 failure_class=excluded.failure_class,
                 error=excluded.error,
                 offers=excluded.offers,
+                latency_ms=excluded.latency_ms,
                 started_at=excluded.started_at,
                 finished_at=excluded.finished_at,
             ),
@@ -191,7 +193,10 @@ async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, l
     outcomes: dict[str, list[Outcome]] = {}
     for item in (await session.scalars(statement)).all():
         assert item.finished_at is not None
-        latency = (item.finished_at - (item.started_at or item.finished_at)).total_seconds()
+        if item.latency_ms is not None:  # an answer's own time; a failure's is its wait
+            latency = item.latency_ms / 1000
+        else:
+            latency = (item.finished_at - (item.started_at or item.finished_at)).total_seconds()
         outcome = Outcome(item.status == "done", max(0.0, latency), item.failure_class)
         outcomes.setdefault(item.store_id, []).append(outcome)
     return outcomes

@@ -42,6 +42,7 @@ class ParsedPage:
     skipped: list[Skip] = field(default_factory=list)
     has_next: bool = False
     total_results: int | None = None
+    latency_s: float | None = None  # the store's own answer time (set by the client, not the connector)
 
 
 class Connector(ABC):

@@ -61,6 +61,7 @@ class PageOutcome:
     finished_at: datetime
     offers: int = 0
     error: RecordedError | None = None
+    latency_s: float | None = None  # the answer's own time, without the wait for a turn
 
 
 @dataclass
@@ -121,6 +122,7 @@ class StoreClient:
             "search_query": query,
         }
         parsed.offers = [o.model_copy(update=stamp) for o in parsed.offers]
+        parsed.latency_s = fetched.elapsed_s
         if not connector.server_side_search:
             terms = set(words(query))
             parsed.offers = [o for o in parsed.offers if terms <= set(words(o.product.name))]
@@ -146,7 +148,8 @@ class StoreClient:
                 result.error = exc
                 result.pages.append(PageOutcome(page, started, utcnow(), error=exc))
                 break
-            result.pages.append(PageOutcome(page, started, utcnow(), offers=len(parsed.offers)))
+            outcome = PageOutcome(page, started, utcnow(), offers=len(parsed.offers), latency_s=parsed.latency_s)
+            result.pages.append(outcome)
             result.offers.extend(parsed.offers)
             result.skipped.extend(parsed.skipped)
             if not parsed.has_next or not get_connector(profile.connector).server_side_search:
