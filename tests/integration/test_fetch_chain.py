@@ -126,10 +126,17 @@ def test_an_unknown_fetch_layer_is_refused_by_name() -> None:
         Services(Settings(fetch_layers=["metrics", "breakr"])).fetch_chain()
 
 
-def test_a_store_without_its_own_timeout_uses_the_setting() -> None:
-    profile = next(p for p in load_store_set("canada").stores)
-    assert profile.limits.timeout_s == 15
-    assert StoreProfile(id="s", name="S", connector="voila", base_url="http://x").limits.timeout_s is None
+async def test_a_store_without_its_own_timeout_uses_the_setting(tmp_path: Path) -> None:
+    stores = tmp_path / "set.yaml"
+    stores.write_text(
+        "name: t\nstores:\n"
+        "  - {id: own, name: Own, connector: voila, base_url: simulator, limits: {timeout_s: 15}}\n"
+        "  - {id: plain, name: Plain, connector: voila, base_url: simulator}\n",
+        encoding="utf-8",
+    )
+    async with Services(Settings(http_timeout_s=7)).stores(str(stores)) as session:
+        timeouts = {p.id: p.limits.timeout_s for p in session.profiles}
+    assert timeouts == {"own": 15, "plain": 7}
 
 
 async def test_a_connector_bug_fails_only_its_own_search_recorded_as_a_parse_failure(

@@ -461,8 +461,7 @@ def stores_status(
     for p in profiles:
         seen = outcomes.get(p.id, [])
         breaker = breaker_seen(seen)
-        timeout = p.limits.timeout_s or services.settings.http_timeout_s
-        slow = p.breaker.slow_call_s or 0.8 * timeout
+        slow = p.breaker.slow_after(p.limits.timeout_s or services.settings.http_timeout_s)
         report.append((p, assess(p.id, seen, breaker, p.limits.rate_per_s, slow)))
     if output is OutputFormat.json:
         console.print_json(json.dumps([h.__dict__ for _, h in report]))

@@ -44,8 +44,6 @@ class Fetcher(Protocol):
 class Layer:
     """A fetcher around another; by default it passes everything through."""
 
-    name = "layer"
-
     def __init__(self, inner: Fetcher) -> None:
         self.inner = inner
 

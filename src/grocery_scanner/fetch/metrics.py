@@ -16,8 +16,6 @@ if TYPE_CHECKING:
 class CountingLayer(Layer):
     """Requests by store and outcome ("ok" or the failure class); the metrics layer's seam."""
 
-    name = "metrics"
-
     def __init__(self, inner: Fetcher) -> None:
         super().__init__(inner)
         self.outcomes: Counter[tuple[str, str]] = Counter()

@@ -55,8 +55,6 @@ def classify(fetched: Fetched) -> FetchError | None:
 class StatusLayer(Layer):
     """Raises the FetchError subclass that names what the store's answer means."""
 
-    name = "status"
-
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         fetched = await self.inner.fetch(profile, request)
         if error := classify(fetched):

@@ -153,16 +153,13 @@ class CircuitBreaker:
 class BreakerLayer(Layer):
     """The fetch chain's breaker: one CircuitBreaker per store, from its profile."""
 
-    name = "breaker"
-
     def __init__(self, inner: Fetcher) -> None:
         super().__init__(inner)
         self.breakers: dict[str, CircuitBreaker] = {}
 
     def breaker(self, profile: StoreProfile) -> CircuitBreaker:
         if profile.id not in self.breakers:
-            timeout = profile.limits.timeout_s or DEFAULT_TIMEOUT_S
-            slow = profile.breaker.slow_call_s or 0.8 * timeout
+            slow = profile.breaker.slow_after(profile.limits.timeout_s or DEFAULT_TIMEOUT_S)
             self.breakers[profile.id] = CircuitBreaker(profile.id, profile.breaker, slow)
         return self.breakers[profile.id]
 

@@ -129,8 +129,6 @@ class Pacer:
 class PacingLayer(Layer):
     """Each store's concurrency and adaptive request rate, as its profile sets them."""
 
-    name = "pacing"
-
     def __init__(self, inner: Fetcher) -> None:
         super().__init__(inner)
         self._slots: dict[str, asyncio.Semaphore] = {}

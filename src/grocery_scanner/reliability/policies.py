@@ -64,6 +64,10 @@ class BreakerPolicy(BaseModel):
     # so waiting for min_calls would cost several timeouts instead of one
     timeouts_in_a_row: int = Field(default=4, ge=1, le=1000)
 
+    def slow_after(self, timeout_s: float) -> float:
+        """When a call counts as slow: the set time, else 80% of the request timeout."""
+        return self.slow_call_s or 0.8 * timeout_s
+
     @model_validator(mode="after")
     def _check(self) -> BreakerPolicy:
         if self.min_calls > self.window:
@@ -74,17 +78,9 @@ class BreakerPolicy(BaseModel):
 
 
 class CachePolicy(BaseModel):
-    """How long a store's answers stay good: fresh ones are served instead of asking again, stale ones
-    only when the store cannot answer, marked stale with their age."""
+    """How long a store's answers may stand in when it cannot answer, marked stale with their age."""
 
     model_config = ConfigDict(extra="forbid")
 
-    fresh_s: float = Field(default=3600.0, ge=0, le=30 * 86400)
     stale_s: float = Field(default=7 * 86400.0, ge=0, le=365 * 86400)
     stale_confidence: float = Field(default=0.8, gt=0, le=1)  # how much a stale price is trusted
-
-    @model_validator(mode="after")
-    def _check(self) -> CachePolicy:
-        if self.stale_s < self.fresh_s:
-            raise ValueError("stale_s must be at least fresh_s")
-        return self

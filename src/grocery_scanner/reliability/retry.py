@@ -39,8 +39,6 @@ def backoff_hook(policy: RetryPolicy) -> Callable[[Exception], bool | float]:
 
 
 class RetryLayer(Layer):
-    name = "retry"
-
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         policy = profile.retry
         cause: FetchError | None = None
