@@ -152,6 +152,7 @@ stores:
     base_url: simulator
     page_size: 30
     retry: {attempts: 1}
+    breaker: {open_s: 30, open_max_s: 60}
     simulator: {house_brand: Harbour Value, faults: {latency_ms_median: 0, latency_ms_p95: 0%s}}
 """
 
@@ -182,6 +183,29 @@ async def test_a_store_that_cannot_answer_is_served_its_last_known_prices_marked
     assert all(o.offer.confidence < live.get(o.offer.product.sku, 1.0) for o in harbour)  # trusted less
     assert any("Harbour Foods" in w and "stale" in w for w in after.plan.warnings)
     assert after.plan.lines and all(line.tier == "stale" for line in after.plan.lines)
+
+
+async def test_a_breaker_opened_by_one_plan_holds_for_the_next_run_of_the_cli(tmp_path, line_parser) -> None:
+    """Each CLI plan is a new process: the breaker the last one opened is read back, so a store that
+    is down is not sent a fresh window of calls by every plan."""
+    from grocery_scanner.storage.database import Database, database_url
+    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+    down = tmp_path / "down.yaml"
+    down.write_text(STORE_SET % ", error_rates: {503: 1.0}", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")], store_set=str(down))
+    runs = []
+    for _ in range(2):
+        db = await Database.open(database_url(settings))
+        try:  # new services and a new database connection each time: nothing shared in memory
+            runs.append(await run_plan(request, Services(settings, line_parser=line_parser), db))
+        finally:
+            await db.close()
+    first, second = (r.stats["requests_per_store"] for r in runs)
+    assert first["harbour-foods"] >= BreakerPolicy().min_calls
+    assert second.get("harbour-foods", 0) == 0 and second["maple-market"] > 0
+    assert any("Harbour Foods" in w and "circuit breaker was open" in w for w in runs[1].plan.warnings)
 
 
 async def test_stores_status_shows_the_failing_store_unhealthy_and_the_other_healthy(tmp_path, line_parser) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grocery_scanner.reliability.health import Outcome, assess, breaker_seen
+from grocery_scanner.reliability.health import Outcome, assess
 
 
 def _outcomes(ok: int, failed: int, latency_s: float = 0.05, failure: str = "ServerError") -> list[Outcome]:
@@ -15,6 +15,7 @@ def test_health_follows_success_rate_latency_and_breaker() -> None:
     assert assess("s", _outcomes(40, 0, latency_s=4.5), "closed", 5, 4.0).status == "degraded"  # slow answers
     assert assess("s", _outcomes(3, 10), "closed", 5, 4.0).status == "unhealthy"
     assert assess("s", _outcomes(40, 0), "open", 5, 4.0).status == "unhealthy"
+    assert assess("s", _outcomes(40, 0), "half-open", 5, 4.0).status == "unhealthy"  # probes still owed
     assert assess("s", [], "closed", 5, 4.0).status == "unknown"
 
 
@@ -24,10 +25,3 @@ def test_searches_the_breaker_stopped_are_no_calls_but_name_the_last_error() -> 
     assert health.last_error == "CircuitOpen" and health.status == "unhealthy"
     quick = assess("s", [Outcome(True, 0.01), Outcome(True, 0.03)], "closed", 5, 4.0)
     assert quick.p50_ms is not None and 10 <= quick.p50_ms <= 30
-
-
-def test_the_breaker_is_seen_open_until_a_call_is_answered_again() -> None:
-    stopped = _outcomes(0, 3) + _outcomes(0, 2, failure="CircuitOpen")
-    assert breaker_seen(stopped) == "open"
-    assert breaker_seen([*stopped, Outcome(True, 0.05)]) == "closed"
-    assert breaker_seen(_outcomes(5, 5)) == "closed"

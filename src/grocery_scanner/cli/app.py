@@ -445,7 +445,7 @@ def stores_status(
     from rich.table import Table
 
     from grocery_scanner.models import utcnow
-    from grocery_scanner.reliability.health import assess, breaker_seen
+    from grocery_scanner.reliability.health import assess
     from grocery_scanner.storage import repository
     from grocery_scanner.stores.profiles import load_store_set
 
@@ -454,13 +454,16 @@ def stores_status(
 
     async def run():
         async with services.database() as db, db.session() as session:
-            return await repository.search_outcomes(session, utcnow() - timedelta(minutes=window))
+            outcomes = await repository.search_outcomes(session, utcnow() - timedelta(minutes=window))
+            return outcomes, {b.store_id: b for b in await repository.breaker_states(session)}
 
-    outcomes = asyncio.run(run())
+    outcomes, breakers = asyncio.run(run())
+    now, breaker_on = utcnow(), "breaker" in services.settings.fetch_layers
     report = []
     for p in profiles:
         seen = outcomes.get(p.id, [])
-        breaker = breaker_seen(seen)
+        snapshot = breakers.get(p.id)
+        breaker = "off" if not breaker_on else snapshot.state_at(now) if snapshot else "closed"
         slow = p.breaker.slow_after(p.limits.timeout_s or services.settings.http_timeout_s)
         report.append((p, assess(p.id, seen, breaker, p.limits.rate_per_s, slow)))
     if output is OutputFormat.json:

@@ -11,6 +11,10 @@ Semantics of resilience4j's count-based breaker, with Envoy's growing open time:
 Failures are what say the store is unwell: network errors, timeouts, 5xx and blocks. A 429 is
 pacing's business, a 4xx our own mistake, an unreadable page the connector's. Every transition is
 logged.
+
+A breaker's state outlives its process (`snapshot`/`restore`, kept in the database by the
+workflow): a CLI plan started while a store's breaker is open does not send that store a fresh
+window of calls to find out again; once the open period is over, the probes go first.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -45,6 +50,23 @@ class BreakerState(StrEnum):
 
 def counts_as_failure(error: FetchError) -> bool:
     return isinstance(error, STORE_FAILURES)
+
+
+@dataclass(frozen=True)
+class BreakerSnapshot:
+    """A breaker's state in wall-clock time, to carry it over to another process."""
+
+    store_id: str
+    state: BreakerState
+    trips: int
+    open_until: datetime | None  # UTC; for an open breaker
+    reason: str
+
+    def state_at(self, now: datetime) -> str:
+        """As a status report shows it: an open breaker whose period is over waits for its probes."""
+        if self.state is BreakerState.OPEN and self.open_until is not None and self.open_until <= now:
+            return BreakerState.HALF_OPEN.value
+        return self.state.value
 
 
 @dataclass
@@ -128,6 +150,33 @@ class CircuitBreaker:
         elif slow_calls >= self.policy.slow_call_rate:
             self._trip(f"{slow_calls:.0%} of the last {len(self._calls)} calls took {self.slow_call_s:g} s or more")
 
+    def snapshot(self, now: datetime) -> BreakerSnapshot:
+        """The state as of `now` (UTC). Half-open counts as open until now: a probe is still owed."""
+        reason = self.transitions[-1].reason if self.transitions else "no trip"
+        if self.state is BreakerState.CLOSED:
+            return BreakerSnapshot(self.store_id, self.state, self.trips, None, reason)
+        remaining = max(0.0, self.open_until - self.clock())
+        return BreakerSnapshot(self.store_id, BreakerState.OPEN, self.trips, now + timedelta(seconds=remaining), reason)
+
+    def restore(self, snapshot: BreakerSnapshot, now: datetime) -> None:
+        """Takes over an open breaker from an earlier process; one whose period has run out lets its
+        probes through first. A closed snapshot changes nothing."""
+        if snapshot.state is BreakerState.CLOSED or snapshot.open_until is None:
+            return
+        remaining = max(0.0, (snapshot.open_until - now).total_seconds())
+        self.trips = snapshot.trips
+        self.open_until = self.clock() + remaining
+        self._probes_passed = 0
+        self._probing = False
+        self._calls.clear()
+        self.generation += 1
+        self._move(BreakerState.OPEN, f"carried over from an earlier run ({snapshot.reason}); {remaining:.1f} s left")
+
+    @property
+    def used(self) -> bool:
+        """Whether this process has a verdict of its own on the store."""
+        return bool(self._calls or self.transitions)
+
     def release(self) -> None:
         """A call that ended without a verdict (cancelled): a probe slot is given back."""
         if self.state is BreakerState.HALF_OPEN:
@@ -162,6 +211,17 @@ class BreakerLayer(Layer):
             slow = profile.breaker.slow_after(profile.limits.timeout_s or DEFAULT_TIMEOUT_S)
             self.breakers[profile.id] = CircuitBreaker(profile.id, profile.breaker, slow)
         return self.breakers[profile.id]
+
+    def snapshots(self, now: datetime) -> list[BreakerSnapshot]:
+        """The breakers this process has a verdict on."""
+        return [b.snapshot(now) for b in self.breakers.values() if b.used]
+
+    def restore(self, profiles: list[StoreProfile], snapshots: list[BreakerSnapshot], now: datetime) -> None:
+        """Earlier runs' verdicts, for the stores this process has not asked yet."""
+        by_id = {p.id: p for p in profiles}
+        for snapshot in snapshots:
+            if snapshot.store_id in by_id and not self.breaker(by_id[snapshot.store_id]).used:
+                self.breakers[snapshot.store_id].restore(snapshot, now)
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         breaker = self.breaker(profile)

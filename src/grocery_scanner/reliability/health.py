@@ -40,25 +40,17 @@ def _percentile(values: list[float], share: float) -> float:
     return quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
-def breaker_seen(outcomes: list[Outcome]) -> str:
-    """The breaker state outcomes show (oldest first): open when it stopped a search and no call has
-    been answered since; for a process that holds no breaker of its own."""
-    stopped = [i for i, o in enumerate(outcomes) if o.failure_class == "CircuitOpen"]
-    answered = [i for i, o in enumerate(outcomes) if o.ok]
-    return "open" if stopped and stopped[-1] > (answered[-1] if answered else -1) else "closed"
-
-
 def assess(store_id: str, outcomes: list[Outcome], breaker: str, rate_per_s: float, slow_s: float) -> StoreHealth:
     """Health over `outcomes` (oldest first). A search the breaker stopped is no call to the store."""
     calls = [o for o in outcomes if o.failure_class != "CircuitOpen"]
     last_error = next((o.failure_class for o in reversed(outcomes) if not o.ok), None)
     if not calls:
-        status = "unhealthy" if breaker == "open" else "unknown"
+        status = "unhealthy" if breaker in ("open", "half-open") else "unknown"
         return StoreHealth(store_id, 0, None, None, None, last_error, breaker, rate_per_s, status)
     success = sum(o.ok for o in calls) / len(calls)
     latencies = sorted(o.latency_s for o in calls)
     p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
-    if breaker == "open" or success < DEGRADED_SUCCESS:
+    if breaker in ("open", "half-open") or success < DEGRADED_SUCCESS:
         status = "unhealthy"
     elif success < HEALTHY_SUCCESS or p95 >= slow_s:
         status = "degraded"

@@ -16,8 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grocery_scanner.models import MultiBuy, Offer, Product, utcnow
 from grocery_scanner.models.offer import SoldBy
 from grocery_scanner.models.plan import Plan
+from grocery_scanner.reliability.breaker import BreakerSnapshot, BreakerState
 from grocery_scanner.reliability.health import Outcome
-from grocery_scanner.storage.tables import OfferRow, PlanRow, ProductRow, RunRow, SearchItemRow, StoreRow
+from grocery_scanner.storage.tables import (
+    BreakerStateRow,
+    OfferRow,
+    PlanRow,
+    ProductRow,
+    RunRow,
+    SearchItemRow,
+    StoreRow,
+)
 from grocery_scanner.stores.pricetext import parse_size
 from grocery_scanner.stores.profiles import StoreProfile
 
@@ -202,6 +211,32 @@ async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, l
     return outcomes
 
 
+async def breaker_states(session: AsyncSession) -> list[BreakerSnapshot]:
+    rows = (await session.scalars(select(BreakerStateRow))).all()
+    return [
+        BreakerSnapshot(r.store_id, BreakerState(r.state), r.trips, r.open_until and _utc(r.open_until), r.reason)
+        for r in rows
+    ]
+
+
+async def save_breaker_states(session: AsyncSession, snapshots: list[BreakerSnapshot]) -> None:
+    if not snapshots:
+        return
+    now = utcnow()
+    values = [
+        dict(store_id=b.store_id, state=b.state.value, trips=b.trips, open_until=b.open_until, reason=b.reason)
+        for b in snapshots
+    ]
+    statement = _upsert(session, BreakerStateRow).values([{**v, "updated_at": now} for v in values])
+    changed = {c: statement.excluded[c] for c in ("state", "trips", "open_until", "reason", "updated_at")}
+    await session.execute(statement.on_conflict_do_update(index_elements=[BreakerStateRow.store_id], set_=changed))
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive UTC times."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
     run_id = str(uuid.uuid4())
     now = utcnow()
@@ -231,8 +266,7 @@ async def recent_runs(session: AsyncSession, limit: int, stale_after_s: float) -
     for row in rows:
         status = row.status
         beat_at = row.heartbeat_at or row.started_at
-        if beat_at.tzinfo is None:  # SQLite hands back naive UTC times
-            beat_at = beat_at.replace(tzinfo=now.tzinfo)
+        beat_at = _utc(beat_at)
         if status == "running" and (now - beat_at).total_seconds() > stale_after_s:
             status = "abandoned"
         summaries.append(RunSummary(row.id, row.kind, status, row.started_at, row.finished_at, row.error))
@@ -302,7 +336,7 @@ def _offer(product: ProductRow, row: OfferRow) -> Offer:
     total = dollars(row.multi_buy_total_cents)
     deal = MultiBuy(quantity=row.multi_buy_quantity, total=total) if row.multi_buy_quantity and total else None
     sold_by = SoldBy(row.sold_by)
-    observed = row.observed_at if row.observed_at.tzinfo else row.observed_at.replace(tzinfo=UTC)
+    observed = _utc(row.observed_at)
     return Offer(
         product=Product(
             store_id=product.store_id,

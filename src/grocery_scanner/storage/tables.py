@@ -116,3 +116,16 @@ class PlanRow(Base):
     strategy: Mapped[str] = mapped_column(String(32))
     total_cents: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BreakerStateRow(Base):
+    """Each store's circuit breaker as the last run left it, so the next run starts from it."""
+
+    __tablename__ = "breaker_states"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # closed, open
+    trips: Mapped[int] = mapped_column(Integer)
+    open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

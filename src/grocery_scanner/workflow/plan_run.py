@@ -34,6 +34,7 @@ from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.stores.profiles import StoreProfile, load_store_set
+from grocery_scanner.workflow.breaker_memory import remembered_breakers
 from grocery_scanner.workflow.recording import SearchRecorder
 from grocery_scanner.workflow.stages import (
     Ingredients,
@@ -192,7 +193,8 @@ async def search_stage(run: PlanContext) -> None:
             await repository.save_stores(session, stores.profiles)
             await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
         deadline = run.services.settings.search_deadline_s
-        run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder, deadline)
+        async with remembered_breakers(run.db, stores.client, stores.profiles):
+            run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder, deadline)
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
         stale = await _last_known_for_failed(run, {p.id: p for p in stores.profiles})
