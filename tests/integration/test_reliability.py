@@ -251,3 +251,31 @@ async def test_a_search_deadline_ends_the_wait_on_a_rate_limited_store(simulator
     assert waited < 1.5 and all(isinstance(r.error, SearchDeadline) for r in results)
     assert all(r.pages and isinstance(r.pages[-1].error, SearchDeadline) for r in results)  # recorded as such
     assert breaker.state is BreakerState.CLOSED  # a 429 and our own deadline say nothing of the store's health
+
+
+async def test_a_stores_robots_txt_crawl_delay_spaces_its_requests(simulator: Simulator, live_profiles) -> None:
+    store = simulator.stores["maple-market"]
+    robots = "User-agent: *\nDisallow: /checkout\nCrawl-delay: 1\n"
+    store.profile = store.profile.model_copy(
+        update={"simulator": {**(store.profile.simulator or {}), "robots_txt": robots}}
+    )
+    simulator.set_faults("maple-market", Faults(**QUIET))
+    base = live_profiles["maple-market"]
+    profile = _profile(base, limits=base.limits.model_copy(update={"rate_per_s": 20, "robots_txt": True}))
+    async with _client() as client:
+        await asyncio.gather(*(client.fetch_page(profile, f"milk {n}", 0) for n in range(3)))
+    assert store.requests == 4  # robots.txt once, then the three searches
+    gaps = [b - a for a, b in zip(store.arrivals, store.arrivals[1:], strict=False)]
+    assert all(gap >= 0.95 for gap in gaps[1:]), gaps  # the crawl delay, not the profile's 20 per second
+
+
+async def test_without_robots_txt_a_store_is_paced_by_its_profile_alone(simulator: Simulator, live_profiles) -> None:
+    store = simulator.stores["maple-market"]  # no robots.txt served: a 404
+    simulator.set_faults("maple-market", Faults(**QUIET))
+    base = live_profiles["maple-market"]
+    profile = _profile(base, limits=base.limits.model_copy(update={"rate_per_s": 20, "robots_txt": True}))
+    async with _client() as client:
+        started = time.monotonic()
+        await asyncio.gather(*(client.fetch_page(profile, f"milk {n}", 0) for n in range(3)))
+        assert time.monotonic() - started < 0.8
+    assert store.requests == 4

@@ -49,3 +49,13 @@ def test_set_defaults_apply_to_every_store_and_a_store_overrides_them(tmp_path: 
     assert (harbour.limits.rate_per_s, harbour.limits.concurrency, harbour.breaker.probes) == (0.5, 1, 3)
     assert (maple.limits.rate_per_s, maple.limits.concurrency, maple.breaker.probes) == (2, 1, 3)
     assert maple.retry.attempts == 5  # the built-in default where neither says
+
+
+def test_robots_txt_pacing_rules_for_our_agent_or_everyone() -> None:
+    from grocery_scanner.reliability.robots import robots_interval
+
+    assert robots_interval("User-agent: *\nDisallow: /cart\nCrawl-delay: 2\n") == 2.0
+    ours_first = "User-agent: grocery-scanner\nRequest-rate: 1/5\n\nUser-agent: *\nCrawl-delay: 1\n"
+    assert robots_interval(ours_first) == 5.0
+    assert robots_interval("User-agent: *\nDisallow: /\n") is None
+    assert robots_interval("<html>not a robots file</html>") is None

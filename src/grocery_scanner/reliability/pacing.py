@@ -12,11 +12,14 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
   doubling with each 429 in a row, at most 60 s). A timeout or a dropped connection holds the store
   for the latency rule's delay, so the breaker hears from the other requests in flight first.
 - In the profile's peak hours, the lower peak rate applies.
+- Where the profile says so, the store's robots.txt is read before its first request, and its
+  Crawl-delay or Request-rate, when slower, sets the least time between starts (reliability/robots.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections import deque
@@ -25,15 +28,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from grocery_scanner.errors import FetchTimeout, NetworkError
+from grocery_scanner.errors import FetchError, FetchTimeout, NetworkError
 from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer, still_admitted
 from grocery_scanner.fetch.status import retry_after_s
 from grocery_scanner.reliability.policies import RequestLimits
+from grocery_scanner.reliability.robots import robots_interval, robots_request
 
 if TYPE_CHECKING:
     from grocery_scanner.stores.base import SearchRequest
     from grocery_scanner.stores.profiles import StoreProfile
 
+log = logging.getLogger(__name__)
 WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
 COOLDOWN_MAX_S = 60.0
@@ -51,6 +56,7 @@ class Pacer:
         self.limits = limits
         self._hour = hour
         self.delay = 0.0  # the latency rule's delay between starts (0 until a store has answered)
+        self.robots_interval = 0.0  # the least time between starts the store's robots.txt asks
         self.cooldown_until = 0.0
         self._rate_limited_in_a_row = 0
         self._requests: deque[_Request] = deque()
@@ -64,7 +70,7 @@ class Pacer:
 
     @property
     def interval(self) -> float:
-        return max(1.0 / self.rate_per_s, self.delay)
+        return max(1.0 / self.rate_per_s, self.delay, self.robots_interval)
 
     @asynccontextmanager
     async def slot(self, ready: Callable[[], None] | None = None) -> AsyncIterator[None]:
@@ -133,6 +139,7 @@ class PacingLayer(Layer):
         super().__init__(inner)
         self._slots: dict[str, asyncio.Semaphore] = {}
         self.pacers: dict[str, Pacer] = {}
+        self._robots: dict[str, asyncio.Task[None]] = {}  # one read of robots.txt per store
 
     def pacer(self, profile: StoreProfile) -> Pacer:
         if profile.id not in self.pacers:
@@ -142,6 +149,25 @@ class PacingLayer(Layer):
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         pacer = self.pacer(profile)
+        if profile.limits.robots_txt:
+            if profile.id not in self._robots:
+                self._robots[profile.id] = asyncio.ensure_future(self._read_robots(profile, pacer))
+            await asyncio.shield(self._robots[profile.id])  # a caller giving up does not stop the read
+        return await self._paced(profile, pacer, request)
+
+    async def _read_robots(self, profile: StoreProfile, pacer: Pacer) -> None:
+        try:
+            fetched = await self._paced(profile, pacer, robots_request(profile.base_url))
+        except FetchError as exc:
+            log.info("%s: robots.txt not read (%s); read again before the next request", profile.id, exc)
+            del self._robots[profile.id]
+            return
+        interval = robots_interval(fetched.text) if fetched.status == 200 else None
+        if interval is not None:
+            pacer.robots_interval = interval
+            log.info("%s: robots.txt asks %g s between requests", profile.id, interval)
+
+    async def _paced(self, profile: StoreProfile, pacer: Pacer, request: SearchRequest) -> Fetched:
         async with self._slots[profile.id], pacer.slot(still_admitted):
             started = time.monotonic()
             try:

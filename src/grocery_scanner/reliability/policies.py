@@ -21,6 +21,8 @@ class RequestLimits(BaseModel):
     max_delay_s: float = Field(default=10.0, ge=0, le=600)  # the latency rule never waits longer
     peak_hours: list[int] = Field(default_factory=list)  # local hours (0-23) when peak_rate_per_s applies
     peak_rate_per_s: float | None = Field(default=None, gt=0, le=1000)
+    # read the store's robots.txt once and keep its Crawl-delay / Request-rate (real stores' sets do)
+    robots_txt: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> RequestLimits:

@@ -106,6 +106,7 @@ class Simulator:
         app.router.add_get("/__admin/{store}/arrivals", self._admin_arrivals)
         app.router.add_put("/__admin/{store}/faults", self._admin_put_faults)
         app.router.add_patch("/__admin/{store}/faults", self._admin_put_faults)
+        app.router.add_get("/{store}/robots.txt", self._robots_txt)
         app.router.add_route("*", "/{store}/{tail:.*}", self._handle)
         return app
 
@@ -178,6 +179,15 @@ class Simulator:
             text = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
             raise web.HTTPBadRequest(text=f"invalid faults: {text}") from exc
         return web.json_response(store.faults.model_dump(mode="json"))
+
+    async def _robots_txt(self, request: web.Request) -> web.Response:
+        """The store's robots.txt, where its simulator settings give one (`robots_txt:`)."""
+        store = self._store(request)
+        store.arrivals.append(time.monotonic())
+        text = (store.profile.simulator or {}).get("robots_txt")
+        if not isinstance(text, str):
+            raise web.HTTPNotFound(text="no robots.txt")
+        return web.Response(text=text)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         store = self._store(request)
