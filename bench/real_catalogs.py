@@ -47,3 +47,11 @@ def search(catalog: str, query: str, pages: int = PAGES) -> list[Offer]:
 def catalog_names(catalog: str) -> dict[str, str]:
     """The catalog name of each product, by the sku its voila rendering carries."""
     return {f"{formats.sku(p)}EA": p.name for p in load_assortment(CATALOGS_DIR / CATALOGS[catalog])}
+
+
+@cache
+def catalog_sized_names(catalog: str) -> dict[str, str]:
+    """`name [size]` of each product by sku, as real_candidates.py prints it: a label for one of several
+    products sharing a name ("Red Kidney Beans [900 g]", the dried bag, not the cans)."""
+    assortment = load_assortment(CATALOGS_DIR / CATALOGS[catalog])
+    return {f"{formats.sku(p)}EA": f"{p.name} [{p.size_text}]" for p in assortment}

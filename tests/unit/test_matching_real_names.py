@@ -72,6 +72,10 @@ REFUSED = [
     ("40g butter", "coles", "Coles Butter Leaf Blend 120g", "butter leaf"),
     # fresh herbs for a dried-herb line
     ("1 tsp dried oregano", "superstore", "Oregano", "fresh"),
+    # another kind of the food, or a product without it
+    ("1 tsp sugar", "superstore", "Raw Sugar", "another kind"),
+    ("1 tbsp caster sugar", "coles", "CSR Raw Caster Sugar 750g", "another kind"),
+    ("1 tsp sugar", "superstore", "Zero Sugar", "without sugar"),
     # a grain length the line names
     ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
 ]
@@ -106,6 +110,8 @@ BOUGHT = [
     ("1 cup (120g) walnuts, chopped", "woolworths", "Macro Australian Walnuts 250g"),
     ("1/4 tsp ground white pepper", "woolworths", "McKenzie's Ground White Pepper 50g"),
     ("1 large eggplant, cubed", "superstore", "Purple Eggplants"),
+    ("1 tsp sugar", "superstore", "Granulated White Sugar"),
+    ("3/4 cup raw sugar", "coles", "CSR Raw Sugar 1kg"),
 ]
 
 

@@ -35,6 +35,7 @@ class Lexicon:
     packing: frozenset[str]
     cuts: frozenset[str]  # parts of an animal or a fish, never the head of what is bought
     usual_colours: dict[str, frozenset[str]]  # the colours a food is when a recipe names none
+    kinds_apart: dict[str, frozenset[str]]  # words making another kind of a food ("raw" sugar)
     aisle_generic: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
@@ -66,6 +67,7 @@ class Lexicon:
             packing=frozenset(words(data["packing"])),
             cuts=frozenset(words(data["cuts"])),
             usual_colours={words(f)[0]: frozenset(words(c)) for f, c in data["usual_colours"].items()},
+            kinds_apart={words(f)[0]: frozenset(words(k)) for f, k in data["kinds_apart"].items()},
             aisle_generic=frozenset(words(data["aisle_generic"])),
             brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,

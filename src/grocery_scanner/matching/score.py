@@ -55,6 +55,7 @@ FRESH_HERB_HINTS = frozenset(
 )
 # product words that say the same as a recipe's ("Less Sodium Soy Sauce" is low-sodium)
 PRODUCT_WORDS = {"less": "low", "reduced": "low", "lite": "light"}
+NEGATIONS = frozenset({"zero", "no", "without", "low"})  # before the ingredient: "Zero Sugar" is none
 PRODUCT_PHRASES = {
     "whole grain": "wholegrain",
     "italian parsley": "flat leaf parsley",
@@ -162,7 +163,11 @@ def _different_product(target: Target, reading: ProductName, department: str | N
         _present(target.head, {w}) for w in reading.words[: reading.words.index("with")]
     ):
         return f"{target.head} is only added to this product ('with')"
+    if without := _without(target.head, reading.words):
+        return f"{without}: a product without {target.head}"
     lexicon = Lexicon.load()
+    if apart := sorted(lexicon.kinds_apart.get(target.head, frozenset()) & set(reading.words) - target.words):
+        return f"{apart[0]} {target.head} is another kind of {target.head}: the recipe line does not name it"
     kinds = lexicon.kinds(target.head)
     own_aisle = reading.aisle_words & target.words or any(lexicon.kinds(f) & kinds for f in reading.aisle_foods)
     if reading.prepared_aisle and not own_aisle and kinds & INGREDIENT_KINDS:
@@ -197,6 +202,18 @@ def _different_product(target: Target, reading: ProductName, department: str | N
         fresh_herb = FRESH_HERB_HINTS & (set(reading.words) | reading.aisle_words)
         if target.head in lexicon.herbs and "spice" not in target.forms and not fresh_herb:
             return f"no sign of a fresh {target.head} (a bunch or a pot): likely dried"
+    return None
+
+
+def _without(head: str, name: tuple[str, ...]) -> str | None:
+    """The words saying a product lacks the ingredient: "Zero Sugar", "No Sugar", "Sugar Free"."""
+    for at, word in enumerate(name):
+        if not _present(head, {word}):
+            continue
+        if at > 0 and name[at - 1] in NEGATIONS:
+            return f"{name[at - 1]} {word}"
+        if at + 1 < len(name) and name[at + 1] == "free":
+            return f"{word} free"
     return None
 
 
