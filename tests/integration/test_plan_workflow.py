@@ -126,6 +126,25 @@ async def test_a_failed_run_is_recorded_and_leaves_the_database_consistent(setti
     assert plans == 1
 
 
+async def test_a_plans_store_requests_carry_its_priority(settings, db, line_parser) -> None:
+    import httpx
+
+    from grocery_scanner.reliability.pacing import PRIORITY, Priority
+
+    seen: set[Priority] = set()
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.add(PRIORITY.get())  # what the pacer ordered this request's turn by
+            return await super().handle_async_request(request)
+
+    services = Services(settings, transport=Recording(), line_parser=line_parser)
+    request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")], priority=Priority.BATCH)
+    result = await run_plan(request, services, db)
+    assert result.stats["requests"] > 0 and seen == {Priority.BATCH}
+    assert PRIORITY.get() is Priority.INTERACTIVE  # the plan's priority does not outlive its searches
+
+
 async def test_unwritable_database_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

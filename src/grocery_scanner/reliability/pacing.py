@@ -12,6 +12,9 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
   doubling with each 429 in a row, at most 60 s). A timeout or a dropped connection holds the store
   for the latency rule's delay, so the breaker hears from the other requests in flight first.
 - In the profile's peak hours, the lower peak rate applies.
+- Waiting requests take their turn by priority: an interactive plan's before batch work's before
+  cache warming's; a request's claim grows with its wait (one class per AGING_S seconds), so no
+  class starves. The store's concurrency is part of the turn, so it is given by priority too.
 - Where the profile says so, the store's robots.txt is read before its first request, and its
   Crawl-delay or Request-rate, when slower, sets the least time between starts (reliability/robots.py).
 """
@@ -19,13 +22,16 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import FetchError, FetchTimeout, NetworkError
@@ -43,12 +49,35 @@ WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
 COOLDOWN_MAX_S = 60.0
 RECHECK_S = 0.1
+AGING_S = 10.0  # a request waiting this long is served like one of the next class up
+
+
+class Priority(IntEnum):
+    INTERACTIVE = 0  # a person waits for the plan
+    BATCH = 1  # scheduled or bulk plans
+    WARMING = 2  # filling the cache ahead of need
+
+
+# the priority of the requests made in this context (a plan sets it for its searches)
+PRIORITY: ContextVar[Priority] = ContextVar("priority", default=Priority.INTERACTIVE)
+_order = itertools.count()
 
 
 @dataclass
 class _Request:
     granted: float
     finished: float | None = None
+
+
+@dataclass
+class _Waiter:
+    priority: Priority
+    since: float
+    order: int = field(default_factory=lambda: next(_order))
+
+    def claim(self, now: float) -> tuple[float, int]:
+        """Lower goes first: the class, less one for every AGING_S waited; then arrival order."""
+        return (self.priority - (now - self.since) / AGING_S, self.order)
 
 
 class Pacer:
@@ -60,8 +89,8 @@ class Pacer:
         self.cooldown_until = 0.0
         self._rate_limited_in_a_row = 0
         self._requests: deque[_Request] = deque()
-        self._lock = asyncio.Lock()
-        self._finished = asyncio.Event()
+        self._waiting: list[_Waiter] = []
+        self._changed = asyncio.Condition()  # a request arrived, finished or was granted
 
     @property
     def rate_per_s(self) -> float:
@@ -81,7 +110,8 @@ class Pacer:
             yield
         finally:
             request.finished = asyncio.get_running_loop().time()
-            self._finished.set()
+            async with self._changed:
+                self._changed.notify_all()
 
     def note_answer(self, latency_s: float, ok: bool) -> None:
         target = latency_s / self.limits.target_concurrency
@@ -102,34 +132,51 @@ class Pacer:
 
     async def _grant(self, ready: Callable[[], None] | None) -> _Request:
         loop = asyncio.get_running_loop()
-        async with self._lock:  # callers are served in order
-            while True:
-                if ready is not None:
-                    ready()
-                now = loop.time()
-                per_window = max(1, math.floor(self.rate_per_s * WINDOW_S))
-                horizon = now - WINDOW_S - JITTER_MARGIN_S
-                while self._requests and (done := self._requests[0].finished) is not None and done <= horizon:
-                    self._requests.popleft()
-                # requests that may have reached the store within the window: finished inside it, or in flight
-                recent = [r for r in self._requests if r.finished is None or r.finished > horizon]
-                earliest = max(now, self.cooldown_until)
-                if self._requests:
-                    earliest = max(earliest, self._requests[-1].granted + self.interval)
-                excess = len(recent) - per_window + 1
-                if excess > 0:
-                    ends = sorted(r.finished for r in recent if r.finished is not None)
-                    if len(ends) < excess:  # only a request in flight finishing can make room
-                        self._finished.clear()
-                        await self._finished.wait()
-                        continue
-                    earliest = max(earliest, ends[excess - 1] + WINDOW_S + JITTER_MARGIN_S)
-                if earliest <= now:
-                    request = _Request(granted=now)
-                    self._requests.append(request)
-                    return request
-                # short naps, so a caller that may no longer go (its breaker opened) hears it soon
-                await asyncio.sleep(min(earliest - now, RECHECK_S) if ready is not None else earliest - now)
+        me = _Waiter(PRIORITY.get(), loop.time())
+        async with self._changed:
+            self._waiting.append(me)
+            self._changed.notify_all()  # a waiter ahead of its turn hears of a stronger claim
+            try:
+                while True:
+                    if ready is not None:
+                        ready()
+                    now = loop.time()
+                    wait = self._wait_for(me, now)
+                    if wait is None:
+                        request = _Request(granted=now)
+                        self._requests.append(request)
+                        return request
+                    # short naps, so a caller that may no longer go (its breaker opened) hears it soon
+                    if ready is not None:
+                        wait = min(wait, RECHECK_S)
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), wait)
+            finally:
+                self._waiting.remove(me)
+                self._changed.notify_all()
+
+    def _wait_for(self, me: _Waiter, now: float) -> float | None:
+        """None when `me` may start now; else how long until something may change that."""
+        if min(self._waiting, key=lambda w: w.claim(now)) is not me:
+            return AGING_S  # woken when the one ahead is served, or by a newcomer
+        horizon = now - WINDOW_S - JITTER_MARGIN_S
+        while self._requests and (done := self._requests[0].finished) is not None and done <= horizon:
+            self._requests.popleft()
+        # requests that may have reached the store within the window: finished inside it, or in flight
+        recent = [r for r in self._requests if r.finished is None or r.finished > horizon]
+        if sum(r.finished is None for r in recent) >= self.limits.concurrency:
+            return AGING_S  # woken when one finishes
+        earliest = max(now, self.cooldown_until)
+        if self._requests:
+            earliest = max(earliest, self._requests[-1].granted + self.interval)
+        per_window = max(1, math.floor(self.rate_per_s * WINDOW_S))
+        excess = len(recent) - per_window + 1
+        if excess > 0:
+            ends = sorted(r.finished for r in recent if r.finished is not None)
+            if len(ends) < excess:  # only a request in flight finishing can make room
+                return AGING_S
+            earliest = max(earliest, ends[excess - 1] + WINDOW_S + JITTER_MARGIN_S)
+        return None if earliest <= now else earliest - now
 
 
 class PacingLayer(Layer):
@@ -137,13 +184,11 @@ class PacingLayer(Layer):
 
     def __init__(self, inner: Fetcher) -> None:
         super().__init__(inner)
-        self._slots: dict[str, asyncio.Semaphore] = {}
         self.pacers: dict[str, Pacer] = {}
         self._robots: dict[str, asyncio.Task[None]] = {}  # one read of robots.txt per store
 
     def pacer(self, profile: StoreProfile) -> Pacer:
         if profile.id not in self.pacers:
-            self._slots[profile.id] = asyncio.Semaphore(profile.limits.concurrency)
             self.pacers[profile.id] = Pacer(profile.limits)
         return self.pacers[profile.id]
 
@@ -168,7 +213,7 @@ class PacingLayer(Layer):
             log.info("%s: robots.txt asks %g s between requests", profile.id, interval)
 
     async def _paced(self, profile: StoreProfile, pacer: Pacer, request: SearchRequest) -> Fetched:
-        async with self._slots[profile.id], pacer.slot(still_admitted):
+        async with pacer.slot(still_admitted):
             started = time.monotonic()
             try:
                 fetched = await self.inner.fetch(profile, request)

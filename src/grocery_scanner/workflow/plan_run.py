@@ -29,6 +29,7 @@ from grocery_scanner.models.match import NeedMatch
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.optimize.planner import make_plan
 from grocery_scanner.optimize.problem import VISIT_COST, BasketLimits, Strategy
+from grocery_scanner.reliability.pacing import PRIORITY, Priority
 from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
@@ -60,6 +61,7 @@ class PlanRequest:
     servings: float | None = None
     rules_file: Path | None = None
     timeout_s: float = 300.0
+    priority: Priority = Priority.INTERACTIVE  # whose store requests go first where plans share a process
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class PlanRequest:
             "max_stores": self.max_stores,
             "budget": str(self.budget) if self.budget is not None else None,
             "servings": self.servings,
+            "priority": self.priority.name.lower(),
         }
 
 
@@ -193,8 +196,14 @@ async def search_stage(run: PlanContext) -> None:
             await repository.save_stores(session, stores.profiles)
             await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
         deadline = run.services.settings.search_deadline_s
-        async with remembered_breakers(run.db, stores.client, stores.profiles):
-            run.results = await search_offers(stores.client, stores.profiles, queries, run.progress, recorder, deadline)
+        priority = PRIORITY.set(run.request.priority)  # the searches' tasks inherit it
+        try:
+            async with remembered_breakers(run.db, stores.client, stores.profiles):
+                run.results = await search_offers(
+                    stores.client, stores.profiles, queries, run.progress, recorder, deadline
+                )
+        finally:
+            PRIORITY.reset(priority)
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
         stale = await _last_known_for_failed(run, {p.id: p for p in stores.profiles})
