@@ -90,7 +90,7 @@ class Pacer:
         self._rate_limited_in_a_row = 0
         self._requests: deque[_Request] = deque()
         self._waiting: list[_Waiter] = []
-        self._changed = asyncio.Condition()  # a request arrived, finished or was granted
+        self._changed = asyncio.Event()  # set (and replaced) when a request arrives, starts or finishes
 
     @property
     def rate_per_s(self) -> float:
@@ -110,8 +110,7 @@ class Pacer:
             yield
         finally:
             request.finished = asyncio.get_running_loop().time()
-            async with self._changed:
-                self._changed.notify_all()
+            self._signal()
 
     def note_answer(self, latency_s: float, ok: bool) -> None:
         target = latency_s / self.limits.target_concurrency
@@ -130,30 +129,37 @@ class Pacer:
         wait = retry_after if retry_after is not None else min(COOLDOWN_MAX_S, 2.0 ** (self._rate_limited_in_a_row - 1))
         self.hold(wait)
 
+    def _signal(self) -> None:
+        """Wakes every waiter to look again (no lock: deciding and granting a turn never awaits)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
     async def _grant(self, ready: Callable[[], None] | None) -> _Request:
         loop = asyncio.get_running_loop()
         me = _Waiter(PRIORITY.get(), loop.time())
-        async with self._changed:
-            self._waiting.append(me)
-            self._changed.notify_all()  # a waiter ahead of its turn hears of a stronger claim
-            try:
-                while True:
-                    if ready is not None:
-                        ready()
-                    now = loop.time()
-                    wait = self._wait_for(me, now)
-                    if wait is None:
-                        request = _Request(granted=now)
-                        self._requests.append(request)
-                        return request
-                    # short naps, so a caller that may no longer go (its breaker opened) hears it soon
-                    if ready is not None:
-                        wait = min(wait, RECHECK_S)
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), wait)
-            finally:
-                self._waiting.remove(me)
-                self._changed.notify_all()
+        self._waiting.append(me)
+        self._signal()  # a waiter ahead of its turn hears of a stronger claim
+        try:
+            while True:
+                if ready is not None:
+                    ready()
+                now = loop.time()
+                wait = self._wait_for(me, now)
+                if wait is None:
+                    request = _Request(granted=now)
+                    self._requests.append(request)
+                    return request
+                # short naps, so a caller that may no longer go (its breaker opened) hears it soon
+                if ready is not None:
+                    wait = min(wait, RECHECK_S)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+                # races with the event, and the caller's own deadline would then never end the wait
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._changed.wait()
+        finally:
+            self._waiting.remove(me)
+            self._signal()
 
     def _wait_for(self, me: _Waiter, now: float) -> float | None:
         """None when `me` may start now; else how long until something may change that."""
