@@ -76,6 +76,7 @@ REFUSED = [
     ("1 tsp sugar", "superstore", "Raw Sugar", "another kind"),
     ("1 tbsp caster sugar", "coles", "CSR Raw Caster Sugar 750g", "another kind"),
     ("1 tsp sugar", "superstore", "Zero Sugar", "without sugar"),
+    ("2 lb boneless pork shoulder, cut into chunks", "superstore", "Pork Picnic Shoulder", "another kind"),
     # a grain length the line names
     ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
 ]
@@ -112,6 +113,7 @@ BOUGHT = [
     ("1 large eggplant, cubed", "superstore", "Purple Eggplants"),
     ("1 tsp sugar", "superstore", "Granulated White Sugar"),
     ("3/4 cup raw sugar", "coles", "CSR Raw Sugar 1kg"),
+    ("2 lb boneless pork shoulder, cut into chunks", "superstore", "Free From Pork Shoulder, Tray Pack"),
 ]
 
 
