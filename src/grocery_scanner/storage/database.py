@@ -19,6 +19,8 @@ from grocery_scanner.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_ID = 7_021_115  # PostgreSQL advisory lock held while the schema is migrated
+# how long a SQLite writer waits for another to finish: concurrent plans on a busy machine queue up
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url(settings: Settings) -> str:
@@ -134,7 +136,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: safe on a crash, no fsync per commit
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
