@@ -81,7 +81,7 @@ RECORDED = [
 
 
 async def search_everything() -> tuple[int, int, int, float]:
-    profiles = load_store_set("demo").stores
+    profiles = load_store_set("demo").select(None)
     async with Simulator(profiles) as simulator, Services(Settings(max_pages=2)).store_client() as client:
         started = time.perf_counter()
         found = await search_offers(client, simulator.resolve(profiles), QUERIES)

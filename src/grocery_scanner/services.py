@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ class StoreSession:
 
     profiles: list[StoreProfile]
     client: StoreClient
+    # a selected store's stand-in when it cannot answer (its flyer), by the store's id
+    alternatives: dict[str, StoreProfile] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,12 +65,17 @@ class Services:
         """A new chain; while the services are long-lived, the one they share."""
         if self._shared is not None and self._chain is not None:
             return self._chain
-        from grocery_scanner.fetch.chain import build_chain
+        from grocery_scanner.fetch.chain import LayerFactory, build_chain
         from grocery_scanner.fetch.layers import FACTORIES
         from grocery_scanner.fetch.transport import HttpTransport
+        from grocery_scanner.reliability.pool import PoolLayer
 
         transport = HttpTransport(self.settings.http_timeout_s, self.transport)
-        chain = build_chain(self.settings.fetch_layers, transport, FACTORIES)
+        factories: dict[str, LayerFactory] = {
+            **FACTORIES,
+            "pool": partial(PoolLayer, policy=self.settings.request_pool),
+        }
+        chain = build_chain(self.settings.fetch_layers, transport, factories)
         if self._shared is not None:
             self._chain = chain
         return chain
@@ -88,12 +96,14 @@ class Services:
         profiles = [p.with_default_timeout(self.settings.http_timeout_s) for p in chosen.stores]
         if self._shared is None:
             async with _reachable(profiles, self.settings) as reachable, self.store_client() as client:
-                yield StoreSession(_selected(reachable, wanted), client)
+                selected, alternatives = _selected(reachable, wanted)
+                yield StoreSession(selected, client, alternatives)
             return
         if name not in self._running:
             self._running[name] = await self._shared.enter_async_context(_reachable(profiles, self.settings))
         client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False)
-        yield StoreSession(_selected(self._running[name], wanted), client)
+        selected, alternatives = _selected(self._running[name], wanted)
+        yield StoreSession(selected, client, alternatives)
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:
@@ -122,9 +132,11 @@ class Services:
         return self.line_parser
 
 
-def _selected(profiles: list[StoreProfile], ids: list[str]) -> list[StoreProfile]:
+def _selected(profiles: list[StoreProfile], ids: list[str]) -> tuple[list[StoreProfile], dict[str, StoreProfile]]:
+    """The chosen stores, and the alternatives they name."""
     by_id = {p.id: p for p in profiles}
-    return [by_id[i] for i in ids]
+    chosen = [by_id[i] for i in ids]
+    return chosen, {p.id: by_id[p.alternative] for p in chosen if p.alternative}
 
 
 @asynccontextmanager

@@ -19,6 +19,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from grocery_scanner.reliability.policies import PoolPolicy
+
 if TYPE_CHECKING:
     from grocery_scanner.ingest.urls import UrlPolicy
 
@@ -46,7 +48,8 @@ class Settings(BaseSettings):
     simulator_port: int = Field(default=0, ge=0, le=65535)  # 0: any free loopback port
     http_timeout_s: float = Field(default=10.0, gt=0)  # for stores whose profile sets no timeout_s
     # the layers every store request passes through, outermost first (see fetch/chain.py)
-    fetch_layers: list[str] = Field(default_factory=lambda: ["retry", "breaker", "metrics", "status", "pacing"])
+    fetch_layers: list[str] = Field(default_factory=lambda: ["retry", "breaker", "metrics", "status", "pacing", "pool"])
+    request_pool: PoolPolicy = Field(default_factory=PoolPolicy)  # the `pool` layer: over all stores
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
     # one search of a plan gives up after this long (its store's last known prices may stand in);

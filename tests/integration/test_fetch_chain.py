@@ -181,7 +181,7 @@ async def test_every_search_leaves_a_durable_item_even_one_that_found_nothing(tm
             items = (await session.scalars(select(SearchItemRow).where(SearchItemRow.run_id == result.run_id))).all()
     finally:
         await db.close()
-    stores = {p.id for p in load_store_set("demo").stores}
+    stores = {p.id for p in load_store_set("demo").select(None)}
     by_query = {q: [i for i in items if i.query == q] for q in {i.query for i in items}}
     assert {q for q in by_query if "flour" in q} and {q for q in by_query if "quokka" in q}
     for query, rows in by_query.items():

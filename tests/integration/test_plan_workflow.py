@@ -129,7 +129,7 @@ async def test_a_failed_run_is_recorded_and_leaves_the_database_consistent(setti
 async def test_a_plans_store_requests_carry_its_priority(settings, db, line_parser) -> None:
     import httpx
 
-    from grocery_scanner.reliability.pacing import PRIORITY, Priority
+    from grocery_scanner.reliability.priority import PRIORITY, Priority
 
     seen: set[Priority] = set()
 

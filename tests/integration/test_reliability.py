@@ -185,6 +185,45 @@ async def test_a_store_that_cannot_answer_is_served_its_last_known_prices_marked
     assert after.plan.lines and all(line.tier == "stale" for line in after.plan.lines)
 
 
+WITH_FLYER = """
+    alternative: harbour-flyer
+  - id: harbour-flyer
+    name: Harbour Foods (Flipp flyer)
+    connector: flipp
+    base_url: simulator
+    search: {postal_code: B3H1A1, merchant_id: "9001"}
+    standby: true
+    simulator:
+      catalog_of: harbour-foods
+      faults: {latency_ms_median: 0, latency_ms_p95: 0}
+"""
+
+
+async def test_a_store_that_cannot_answer_is_served_by_its_alternative_source(tmp_path, line_parser) -> None:
+    from grocery_scanner.storage.database import Database, database_url
+    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+    down = tmp_path / "down.yaml"
+    down.write_text(STORE_SET % ", error_rates: {503: 1.0}" + WITH_FLYER, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    db = await Database.open(database_url(settings))
+    try:
+        request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")], store_set=str(down), store_ids=["harbour-foods"])
+        result = await run_plan(request, Services(settings, line_parser=line_parser), db)
+        everyone = PlanRequest(inputs=request.inputs, store_set=str(down))
+        default = await run_plan(everyone, Services(settings, line_parser=line_parser), db)
+    finally:
+        await db.close()
+    assert result.stats["alternative_searches"]["harbour-foods"] > 0
+    assert result.stats["requests_per_store"]["harbour-flyer"] > 0
+    assert result.plan.lines and all(line.tier == "alternative" for line in result.plan.lines)
+    harbour = [o.offer for m in result.matches for o in m.options]
+    assert harbour and all(o.product.store_id == "harbour-foods" for o in harbour)
+    assert all(any("Flipp flyer" in n for n in o.notes) for o in harbour)
+    assert any("Harbour Foods" in w and "alternative source" in w for w in result.plan.warnings)
+    assert {s.store_id for s in default.plan.stores} <= {"maple-market", "harbour-foods"}  # standby: not searched
+
+
 async def test_a_breaker_opened_by_one_plan_holds_for_the_next_run_of_the_cli(tmp_path, line_parser) -> None:
     """Each CLI plan is a new process: the breaker the last one opened is read back, so a store that
     is down is not sent a fresh window of calls by every plan."""

@@ -83,7 +83,8 @@ async def test_paging_walks_every_page_without_repeats(live_profiles: dict[str, 
 async def test_weighted_multibuy_member_and_out_of_stock_reach_offers(live_profiles) -> None:
     async with store_client(5) as client:
         found = await search_offers(client, list(live_profiles.values()), ["chicken", "milk", "cheese", "milk"])
-    assert {q: len(r) for q, r in found.items()} == {"chicken": 4, "milk": 4, "cheese": 4}  # each search once
+    stores = len(live_profiles)
+    assert {q: len(r) for q, r in found.items()} == {"chicken": stores, "milk": stores, "cheese": stores}  # once
     offers = [o for results in found.values() for r in results for o in r.offers]
     assert any(o.sold_by.value == "weight" for o in offers)
     assert any(o.multi_buy is not None for o in offers)
@@ -124,11 +125,20 @@ async def test_each_injected_fault_reaches_the_client_as_its_error_class(
         assert info.value.retry_after_s == 7
 
 
+async def test_a_stores_flyer_answers_in_flipps_format_with_its_deals(live_profiles) -> None:
+    async with store_client(1) as client:
+        flyer = await client.search(live_profiles["harbour-foods-flyer"], "milk")
+    assert flyer.error is None and len(flyer.offers) >= 10
+    assert all(o.source_format == "flipp-item-search-json" for o in flyer.offers)
+    assert any(o.multi_buy is not None for o in flyer.offers) and any(o.sale for o in flyer.offers)
+
+
 async def test_admin_endpoint_changes_faults_at_run_time(simulator: Simulator, live_profiles) -> None:
     profile = live_profiles["harbour-foods"]
     async with httpx.AsyncClient(base_url=simulator.url) as admin, store_client(retries=False) as client:
         stores = (await admin.get("/__admin/stores")).json()
-        assert {s["id"] for s in stores} == set(STORES) and all(s["products"] >= 1500 for s in stores)
+        assert {s["id"] for s in stores} == {*STORES, "harbour-foods-flyer"}
+        assert all(s["products"] >= 1500 for s in stores)
         response = await admin.patch("/__admin/harbour-foods/faults", json={"error_rates": {"502": 1.0}})
         assert response.status_code == 200 and response.json()["error_rates"] == {"502": 1.0}
         with pytest.raises(ServerError):

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
-from grocery_scanner.reliability import pacing
-from grocery_scanner.reliability.pacing import PRIORITY, Pacer, Priority
+from grocery_scanner.reliability import priority
+from grocery_scanner.reliability.pacing import Pacer
 from grocery_scanner.reliability.policies import RequestLimits
+from grocery_scanner.reliability.priority import PRIORITY, Priority
 
 
 async def _call(pacer: Pacer, order: list[str], name: str, priority: Priority, hold_s: float) -> None:
@@ -28,7 +29,7 @@ async def test_an_interactive_request_goes_before_batch_work_already_waiting() -
 
 
 async def test_a_long_wait_outranks_a_better_class_so_nothing_starves(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pacing, "AGING_S", 0.1)
+    monkeypatch.setattr(priority, "AGING_S", 0.1)
     pacer, order = Pacer(RequestLimits(rate_per_s=100, concurrency=1)), []
     first = asyncio.create_task(_call(pacer, order, "first", Priority.INTERACTIVE, 0.4))
     await asyncio.sleep(0.01)

@@ -27,6 +27,8 @@ def _set(tmp_path: Path, body: str) -> Path:
         (", breaker: {window: 3, min_calls: 5}", "voila", "store harbour.breaker: Value error, min_calls must not"),
         (", retry: {attempts: 0}", "voila", "store harbour.retry.attempts: Input should be greater than or equal to 1"),
         (", limits: {peak_hours: [25]}", "voila", "store harbour.limits: Value error, peak_hours are hours"),
+        (", alternative: harbour-flyer", "voila", "alternative 'harbour-flyer' is not another store of the set"),
+        (", alternative: harbour", "voila", "alternative 'harbour' is not another store of the set"),
     ],
 )
 def test_an_impossible_setting_is_refused_naming_the_store_and_field(
@@ -59,3 +61,14 @@ def test_robots_txt_pacing_rules_for_our_agent_or_everyone() -> None:
     assert robots_interval(ours_first) == 5.0
     assert robots_interval("User-agent: *\nDisallow: /\n") is None
     assert robots_interval("<html>not a robots file</html>") is None
+
+
+def test_a_store_on_standby_is_searched_only_when_chosen(tmp_path: Path) -> None:
+    body = (
+        "stores:\n"
+        + STORE.format(connector="voila", extra=", alternative: flyer")
+        + STORE.format(connector="flipp", extra=", standby: true").replace("harbour", "flyer")
+    )
+    stores = load_store_set(str(_set(tmp_path, body)))
+    assert [s.id for s in stores.select(None)] == ["harbour"]
+    assert [s.id for s in stores.select(["flyer"])] == ["flyer"]

@@ -70,10 +70,11 @@ def render_table(plan: Plan, console: Console) -> None:
                 if line.brand and not line.product.startswith(line.brand)
                 else line.product
             )
-            stale = f"stale price, seen {line.observed_at:%Y-%m-%d %H:%M}" if line.tier == "stale" else ""
-            note = "; ".join(
-                x for x in [stale, "sale" if line.sale else "", line.multi_buy or "", line.note or ""] if x
-            )
+            tier = {
+                "stale": f"stale price, seen {line.observed_at:%Y-%m-%d %H:%M}",
+                "alternative": "from the store's flyer (its site did not answer)",
+            }.get(line.tier, "")
+            note = "; ".join(x for x in [tier, "sale" if line.sale else "", line.multi_buy or "", line.note or ""] if x)
             unit = f"${line.unit_price}/{line.unit}" if line.unit_price is not None else ""
             table.add_row(
                 line.ingredient,

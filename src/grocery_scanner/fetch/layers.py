@@ -1,7 +1,7 @@
 """The layers the fetch chain can be built from, by the names the `fetch_layers` setting uses.
 
 Each is one module: counting (fetch/metrics.py), status mapping (fetch/status.py), and the
-reliability layers (reliability/): pacing, circuit breaker, retries.
+reliability layers (reliability/): pacing, circuit breaker, retries, the overall request pool.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from grocery_scanner.fetch.metrics import CountingLayer
 from grocery_scanner.fetch.status import StatusLayer
 from grocery_scanner.reliability.breaker import BreakerLayer
 from grocery_scanner.reliability.pacing import PacingLayer
+from grocery_scanner.reliability.pool import PoolLayer
 from grocery_scanner.reliability.retry import RetryLayer
 
 FACTORIES: dict[str, LayerFactory] = {
@@ -19,4 +20,5 @@ FACTORIES: dict[str, LayerFactory] = {
     "metrics": CountingLayer,
     "status": StatusLayer,
     "pacing": PacingLayer,
+    "pool": PoolLayer,
 }

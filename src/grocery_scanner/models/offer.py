@@ -125,7 +125,8 @@ class Offer(BaseModel):
     fetched_at: AwareDatetime | None = None  # when the store's answer reached us
     source_modified_at: AwareDatetime | None = None  # the store's own Last-Modified, when it says
     search_query: str | None = None  # the search that found it; with the store, its search key
-    tier: Literal["live", "stale"] = "live"  # stale: the store could not answer; its last known price
+    # stale: the store could not answer, its last known price; alternative: from its other source (flyer)
+    tier: Literal["live", "alternative", "stale"] = "live"
     source_format: str
     collection_method: str
     confidence: float = Field(ge=0, le=1)

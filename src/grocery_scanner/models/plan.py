@@ -24,7 +24,7 @@ class PlanLine(BaseModel):
     sale: bool = False
     multi_buy: str | None = None
     observed_at: datetime
-    tier: str = "live"  # "stale": the store could not answer; this is its price when last seen
+    tier: str = "live"  # "alternative": from the store's other source (flyer); "stale": its last known price
     source_format: str
     confidence: float
     note: str | None = None

@@ -12,9 +12,8 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
   doubling with each 429 in a row, at most 60 s). A timeout or a dropped connection holds the store
   for the latency rule's delay, so the breaker hears from the other requests in flight first.
 - In the profile's peak hours, the lower peak rate applies.
-- Waiting requests take their turn by priority: an interactive plan's before batch work's before
-  cache warming's; a request's claim grows with its wait (one class per AGING_S seconds), so no
-  class starves. The store's concurrency is part of the turn, so it is given by priority too.
+- Waiting requests take their turn by priority, with aging (reliability/priority.py). The store's
+  concurrency is part of the turn, so it is given by priority too.
 - Where the profile says so, the store's robots.txt is read before its first request, and its
   Crawl-delay or Request-rate, when slower, sets the least time between starts (reliability/robots.py).
 """
@@ -22,22 +21,21 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from enum import IntEnum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import FetchError, FetchTimeout, NetworkError
 from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer, still_admitted
 from grocery_scanner.fetch.status import retry_after_s
+from grocery_scanner.reliability import priority
 from grocery_scanner.reliability.policies import RequestLimits
+from grocery_scanner.reliability.priority import PRIORITY, Waiter, first
 from grocery_scanner.reliability.robots import robots_interval, robots_request
 
 if TYPE_CHECKING:
@@ -49,35 +47,12 @@ WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
 COOLDOWN_MAX_S = 60.0
 RECHECK_S = 0.1
-AGING_S = 10.0  # a request waiting this long is served like one of the next class up
-
-
-class Priority(IntEnum):
-    INTERACTIVE = 0  # a person waits for the plan
-    BATCH = 1  # scheduled or bulk plans
-    WARMING = 2  # filling the cache ahead of need
-
-
-# the priority of the requests made in this context (a plan sets it for its searches)
-PRIORITY: ContextVar[Priority] = ContextVar("priority", default=Priority.INTERACTIVE)
-_order = itertools.count()
 
 
 @dataclass
 class _Request:
     granted: float
     finished: float | None = None
-
-
-@dataclass
-class _Waiter:
-    priority: Priority
-    since: float
-    order: int = field(default_factory=lambda: next(_order))
-
-    def claim(self, now: float) -> tuple[float, int]:
-        """Lower goes first: the class, less one for every AGING_S waited; then arrival order."""
-        return (self.priority - (now - self.since) / AGING_S, self.order)
 
 
 class Pacer:
@@ -89,7 +64,7 @@ class Pacer:
         self.cooldown_until = 0.0
         self._rate_limited_in_a_row = 0
         self._requests: deque[_Request] = deque()
-        self._waiting: list[_Waiter] = []
+        self._waiting: list[Waiter] = []
         self._changed = asyncio.Event()  # set (and replaced) when a request arrives, starts or finishes
 
     @property
@@ -136,7 +111,7 @@ class Pacer:
 
     async def _grant(self, ready: Callable[[], None] | None) -> _Request:
         loop = asyncio.get_running_loop()
-        me = _Waiter(PRIORITY.get(), loop.time())
+        me = Waiter(PRIORITY.get(), loop.time())
         self._waiting.append(me)
         self._signal()  # a waiter ahead of its turn hears of a stronger claim
         try:
@@ -161,17 +136,17 @@ class Pacer:
             self._waiting.remove(me)
             self._signal()
 
-    def _wait_for(self, me: _Waiter, now: float) -> float | None:
+    def _wait_for(self, me: Waiter, now: float) -> float | None:
         """None when `me` may start now; else how long until something may change that."""
-        if min(self._waiting, key=lambda w: w.claim(now)) is not me:
-            return AGING_S  # woken when the one ahead is served, or by a newcomer
+        if first(self._waiting, now, priority.AGING_S) is not me:
+            return priority.AGING_S  # woken when the one ahead is served, or by a newcomer
         horizon = now - WINDOW_S - JITTER_MARGIN_S
         while self._requests and (done := self._requests[0].finished) is not None and done <= horizon:
             self._requests.popleft()
         # requests that may have reached the store within the window: finished inside it, or in flight
         recent = [r for r in self._requests if r.finished is None or r.finished > horizon]
         if sum(r.finished is None for r in recent) >= self.limits.concurrency:
-            return AGING_S  # woken when one finishes
+            return priority.AGING_S  # woken when one finishes
         earliest = max(now, self.cooldown_until)
         if self._requests:
             earliest = max(earliest, self._requests[-1].granted + self.interval)
@@ -180,7 +155,7 @@ class Pacer:
         if excess > 0:
             ends = sorted(r.finished for r in recent if r.finished is not None)
             if len(ends) < excess:  # only a request in flight finishing can make room
-                return AGING_S
+                return priority.AGING_S
             earliest = max(earliest, ends[excess - 1] + WINDOW_S + JITTER_MARGIN_S)
         return None if earliest <= now else earliest - now
 

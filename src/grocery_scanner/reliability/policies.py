@@ -86,3 +86,26 @@ class CachePolicy(BaseModel):
 
     stale_s: float = Field(default=7 * 86400.0, ge=0, le=365 * 86400)
     stale_confidence: float = Field(default=0.8, gt=0, le=1)  # how much a stale price is trusted
+
+
+class PoolPolicy(BaseModel):
+    """The process's requests in flight over all stores together: more while the process keeps up,
+    fewer while its CPU, memory or event loop say it does not (Crawlee's autoscaled pool)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_concurrency: int = Field(default=4, ge=1, le=4096)
+    max_concurrency: int = Field(default=64, ge=1, le=4096)
+    start_concurrency: int = Field(default=16, ge=1, le=4096)
+    max_loop_lag_s: float = Field(default=0.25, gt=0, le=60)  # a callback late by more: overloaded
+    max_cpu: float = Field(default=0.95, gt=0, le=64)  # the process's CPU, in cores
+    max_memory_mb: float | None = Field(default=None, gt=0)  # None: 70% of the machine's memory
+    sample_s: float = Field(default=0.5, gt=0, le=60)
+    scale_up: float = Field(default=0.1, gt=0, le=1)  # share added per sample while busy and keeping up
+    scale_down: float = Field(default=0.2, gt=0, lt=1)  # share taken off per overloaded sample
+
+    @model_validator(mode="after")
+    def _check(self) -> PoolPolicy:
+        if not self.min_concurrency <= self.start_concurrency <= self.max_concurrency:
+            raise ValueError("min_concurrency <= start_concurrency <= max_concurrency must hold")
+        return self

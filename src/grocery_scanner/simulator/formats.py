@@ -270,10 +270,49 @@ def voila(page: Page) -> str:
     )
 
 
-RENDERERS = {"pcexpress": pcexpress, "pcexpress-nextdata": nextdata, "metro-html": metro, "voila": voila}
+def flipp(page: Page) -> str:
+    """Flipp's item search: the store's flyer lines (its deals this week, weighted ones per lb, as
+    flyers print them) and its online items at shelf price; no paging."""
+    items, ecom = [], []
+    for p in page.products:
+        label = f"{p.brand + ' ' if p.brand else ''}{p.name}".upper()
+        on_deal = p.price < p.regular_price or p.multi_buy is not None
+        if not on_deal:
+            if not p.weighted:
+                ecom.append({"sku": sku(p), "name": f"{label} {_size_label(p)}", "current_price": float(p.price)})
+            continue
+        item: dict[str, Any] = {
+            "flyer_item_id": int(sku(p)),
+            "name": label if p.weighted else f"{label} {_size_label(p)}",
+            "current_price": float(p.price),
+            "original_price": float(p.regular_price) if p.price < p.regular_price else None,
+            "pre_price_text": None,
+            "post_price_text": None,
+            "sale_story": _deal_text(p),
+            "valid_to": "2099-12-31T23:59:59+00:00",
+        }
+        if p.weighted:  # flyers print a per-kg price per lb
+            item["current_price"] = float((p.price / LB_PER_KG).quantize(Decimal("0.01")))
+            item["original_price"] = None
+            item["post_price_text"] = "lb"
+        elif p.multi_buy:
+            quantity, total = p.multi_buy
+            item.update(current_price=float(total), pre_price_text=f"{quantity}/", original_price=None)
+        items.append(item)
+    return json.dumps({"items": items, "ecom_items": ecom})
+
+
+RENDERERS = {
+    "pcexpress": pcexpress,
+    "pcexpress-nextdata": nextdata,
+    "metro-html": metro,
+    "voila": voila,
+    "flipp": flipp,
+}
 CONTENT_TYPES = {
     "pcexpress": "application/json",
     "pcexpress-nextdata": "text/html",
     "metro-html": "text/html",
     "voila": "application/json",
+    "flipp": "application/json",
 }

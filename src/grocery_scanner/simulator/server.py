@@ -31,6 +31,7 @@ ROUTES = {
     "pcexpress-nextdata": ("GET", "search"),
     "metro-html": ("GET", "en/online-grocery/search-page-"),
     "voila": ("GET", "api/v5/products/search"),
+    "flipp": ("GET", "flipp/items/search"),
 }
 
 
@@ -53,7 +54,9 @@ class DemoStore:
         if assortment := settings.get("assortment"):  # a real store's exported assortment (CSV)
             self.catalog = load_assortment(Path(assortment).expanduser())
         else:
-            self.catalog = build_catalog(self.profile.id, settings.get("house_brand", self.profile.name), self.seed)
+            # a store's other source (its flyer) sells what the store sells: `catalog_of` names the store
+            store = settings.get("catalog_of", self.profile.id)
+            self.catalog = build_catalog(store, settings.get("house_brand", self.profile.name), self.seed)
         self.search = CatalogSearch(self.catalog)
         self.rng = seeded_rng(self.seed, self.profile.id, "faults")
 
@@ -80,6 +83,8 @@ def _query(connector: str, request: web.Request, body: dict[str, Any], page_size
     if connector == "metro-html":
         number = request.match_info["tail"].rsplit("-", 1)[-1]
         return q.get("filter", ""), int(number or "1") - 1, page_size
+    if connector == "flipp":  # one answer, no paging
+        return q.get("q", ""), 0, page_size
     limit = int(q.get("limit", str(page_size)))
     return q.get("term", ""), int(q.get("offset", "0")) // max(limit, 1), limit
 

@@ -32,6 +32,9 @@ class StoreProfile(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)
     cache: CachePolicy = Field(default_factory=CachePolicy)
+    # another store of the set that stands in when this one cannot answer (its Flipp flyer)
+    alternative: str | None = None
+    standby: bool = False  # searched only as another store's alternative, or when chosen by id
     simulator: dict[str, Any] | None = None
 
     @field_validator("connector")
@@ -78,11 +81,15 @@ class StoreSet(BaseModel):
         ids = [s.id for s in stores]
         if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
             raise ValueError(f"store id {', '.join(duplicates)} is used more than once")
+        for store in stores:
+            if store.alternative is not None and (store.alternative == store.id or store.alternative not in ids):
+                raise ValueError(f"store {store.id}: alternative '{store.alternative}' is not another store of the set")
         return stores
 
     def select(self, ids: list[str] | None) -> list[StoreProfile]:
+        """The stores chosen by id; by default every store that is not on standby."""
         if not ids:
-            return list(self.stores)
+            return [s for s in self.stores if not s.standby]
         known = {s.id: s for s in self.stores}
         unknown = [i for i in ids if i not in known]
         if unknown:

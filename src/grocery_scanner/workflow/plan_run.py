@@ -14,7 +14,6 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,18 +23,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grocery_scanner.errors import GroceryError
 from grocery_scanner.matching.matcher import Matcher
-from grocery_scanner.models import Offer, Recipe, utcnow
+from grocery_scanner.models import Recipe
 from grocery_scanner.models.match import NeedMatch
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.optimize.planner import make_plan
 from grocery_scanner.optimize.problem import VISIT_COST, BasketLimits, Strategy
-from grocery_scanner.reliability.pacing import PRIORITY, Priority
+from grocery_scanner.reliability.priority import PRIORITY, Priority
 from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
-from grocery_scanner.stores.profiles import StoreProfile, load_store_set
+from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.breaker_memory import remembered_breakers
+from grocery_scanner.workflow.fallback import from_alternatives, last_known
 from grocery_scanner.workflow.recording import SearchRecorder
 from grocery_scanner.workflow.stages import (
     Ingredients,
@@ -197,51 +197,29 @@ async def search_stage(run: PlanContext) -> None:
             await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
         deadline = run.services.settings.search_deadline_s
         priority = PRIORITY.set(run.request.priority)  # the searches' tasks inherit it
+        asked = [*stores.profiles, *stores.alternatives.values()]
         try:
-            async with remembered_breakers(run.db, stores.client, stores.profiles):
+            async with remembered_breakers(run.db, stores.client, asked):
                 run.results = await search_offers(
                     stores.client, stores.profiles, queries, run.progress, recorder, deadline
+                )
+                alternative = await from_alternatives(
+                    stores.client, stores.alternatives, run.results, run.db, run.run_id, deadline
                 )
         finally:
             PRIORITY.reset(priority)
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
-        stale = await _last_known_for_failed(run, {p.id: p for p in stores.profiles})
+        stale = await last_known(run.results, {p.id: p for p in stores.profiles}, run.db, run.run_id)
     run.stats["offers_recorded"] = len(recorder.recorded)
+    run.stats["alternative_searches"] = alternative
     run.stats["stale_searches"] = stale
     results = [r for per_query in run.results.values() for r in per_query]
     failed = [r for r in results if r.error]
     run.stats.update(requests=sum(r.requests for r in results), searches=len(results), failed_searches=len(failed))
-    if results and len(failed) == len(results) and not stale:
+    if results and len(failed) == len(results) and not stale and not alternative:
         cause = first_cause([r.error for r in failed if r.error is not None])
         raise GroceryError(f"every store search failed, e.g. {failed[0].store_id}: {cause}")
-
-
-async def _last_known_for_failed(run: PlanContext, profiles: dict[str, StoreProfile]) -> dict[str, int]:
-    """A search the store could not answer gets the prices it last gave for the same query, within the
-    profile's stale limit, marked stale and trusted less. Returns the searches so served, per store."""
-    served: dict[str, int] = {}
-    now = utcnow()
-    async with run.db.session() as session:
-        for query, results in run.results.items():
-            for result in results:
-                if result.error is None:
-                    continue
-                cache = profiles[result.store_id].cache
-                since = now - timedelta(seconds=cache.stale_s)
-                known = await repository.last_known_offers(session, result.store_id, query, since, run.run_id)
-                result.offers = [_stale(o, cache.stale_confidence, now) for o in known]
-                if known:
-                    served[result.store_id] = served.get(result.store_id, 0) + 1
-    return served
-
-
-def _stale(offer: Offer, trust: float, now: datetime) -> Offer:
-    hours = (now - offer.observed_at).total_seconds() / 3600
-    note = f"stale: the store did not answer; price last seen {hours:.1f} h ago"
-    return offer.model_copy(
-        update={"tier": "stale", "confidence": round(offer.confidence * trust, 3), "notes": (*offer.notes, note)}
-    )
 
 
 async def match_stage(run: PlanContext) -> None:
@@ -257,6 +235,9 @@ async def optimise_stage(run: PlanContext) -> None:
     )
     run.plan = make_plan(run.matches, limits, run.store_names, prefer_brands=run.matcher.rules.prefer_brands)
     run.plan.warnings.extend(failure_summary([r for rs in run.results.values() for r in rs], run.store_names))
+    for store_id, searches in run.stats.get("alternative_searches", {}).items():
+        name = run.store_names.get(store_id, store_id)
+        run.plan.warnings.append(f"{name}: {searches} failed searches answered by its alternative source")
     for store_id, searches in run.stats.get("stale_searches", {}).items():
         name = run.store_names.get(store_id, store_id)
         run.plan.warnings.append(f"{name}: {searches} failed searches answered with its last known prices (stale)")
