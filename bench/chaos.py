@@ -3,7 +3,8 @@
 One long-lived set of services (one fetch chain: one pacer and one breaker per store, as in the
 service) runs `--plans` plans (default 100, the example recipes in turn, `--parallel` at a time), as
 interactive plans: one search gives up after `--search-deadline` seconds (default 6; the
-search_deadline_s setting) in the baseline and chaos rounds alike:
+search_deadline_s setting) in the baseline and chaos rounds alike, without the cache layer (it would
+answer the repeated recipes, and the stores' faults would not be met):
 - baseline: no faults;
 - chaos: harbour-foods fails every request (503) and northern-basket answers 30% with 429
   (Retry-After 1 s);
@@ -69,6 +70,8 @@ async def _round(
 ) -> dict[str, Any]:
     """`plans` plans with the given faults; durations, completions, arrivals and breaker history."""
     settings = Settings(data_dir=data_dir, max_pages=1, run_timeout_s=600, search_deadline_s=deadline_s)
+    # every plan asks the stores: the cache would answer the repeated recipes (bench/workflow.py has it)
+    settings.fetch_layers = [name for name in settings.fetch_layers if name != "cache"]
     db = await Database.open(database_url(settings))
     async with Services(settings, line_parser=parser) as services:
         async with services.stores() as stores:  # starts the demo stores once, for every plan

@@ -17,7 +17,8 @@ from grocery_scanner.settings import Settings, load_settings
 if TYPE_CHECKING:
     import httpx
 
-    from grocery_scanner.fetch.chain import FetchChain
+    from grocery_scanner.cache.layer import CacheLayer
+    from grocery_scanner.fetch.chain import FetchChain, Fetcher
     from grocery_scanner.ingest.lines import LineParser
     from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.storage.database import Database
@@ -74,11 +75,20 @@ class Services:
         factories: dict[str, LayerFactory] = {
             **FACTORIES,
             "pool": partial(PoolLayer, policy=self.settings.request_pool),
+            "cache": self._cache_layer,
         }
         chain = build_chain(self.settings.fetch_layers, transport, factories)
         if self._shared is not None:
             self._chain = chain
         return chain
+
+    def _cache_layer(self, inner: Fetcher) -> CacheLayer:
+        from grocery_scanner.cache.layer import CacheLayer
+        from grocery_scanner.cache.tiers import build_tiers
+        from grocery_scanner.storage.database import database_url
+
+        settings = self.settings
+        return CacheLayer(inner, build_tiers(settings.cache_tiers, settings.cache_memory_mb, database_url(settings)))
 
     @asynccontextmanager
     async def stores(

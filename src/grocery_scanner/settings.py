@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -38,6 +38,10 @@ def default_data_dir() -> Path:
     return Path(base) / "grocery-scanner"
 
 
+CacheTierName = Literal["memory", "disk"]
+CACHE_TIERS: tuple[CacheTierName, ...] = ("memory", "disk")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GROCERY_", extra="ignore")
 
@@ -48,8 +52,13 @@ class Settings(BaseSettings):
     simulator_port: int = Field(default=0, ge=0, le=65535)  # 0: any free loopback port
     http_timeout_s: float = Field(default=10.0, gt=0)  # for stores whose profile sets no timeout_s
     # the layers every store request passes through, outermost first (see fetch/chain.py)
-    fetch_layers: list[str] = Field(default_factory=lambda: ["retry", "breaker", "metrics", "status", "pacing", "pool"])
+    fetch_layers: list[str] = Field(
+        default_factory=lambda: ["cache", "retry", "breaker", "metrics", "status", "pacing", "pool"]
+    )
     request_pool: PoolPolicy = Field(default_factory=PoolPolicy)  # the `pool` layer: over all stores
+    # the `cache` layer's tiers, tried in this order; the memory tier's bound in MB of answers
+    cache_tiers: list[CacheTierName] = Field(default_factory=lambda: list(CACHE_TIERS))
+    cache_memory_mb: float = Field(default=64.0, gt=0, le=65536)
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
     # one search of a plan gives up after this long (its store's last known prices may stand in);

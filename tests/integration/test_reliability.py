@@ -28,7 +28,10 @@ def _profile(base: StoreProfile, **changes: Any) -> StoreProfile:
 
 
 def _client() -> StoreClient:
-    return Services(Settings(max_pages=1)).store_client()
+    """Every fetch asks the store: the cache is left out."""
+    settings = Settings(max_pages=1)
+    settings.fetch_layers = [name for name in settings.fetch_layers if name != "cache"]
+    return Services(settings).store_client()
 
 
 def _breaker(client: StoreClient, store_id: str):
@@ -139,6 +142,8 @@ async def test_a_hung_store_does_not_slow_the_other_stores(simulator: Simulator,
 
 
 STORE_SET = """name: two
+defaults:
+  cache: {fresh_s: 0}  # every plan asks the stores: what they do now is the point here
 stores:
   - id: maple-market
     name: Maple Market

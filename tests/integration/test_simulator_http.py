@@ -28,10 +28,11 @@ from grocery_scanner.workflow.stages import search_offers
 
 
 def store_client(max_pages: int = 2, retries: bool = True) -> StoreClient:
-    """A client over the configured fetch chain; without retries, each failure class shows at once."""
+    """A client over the configured fetch chain, without the cache: every fetch asks the store.
+    Without retries, each failure class shows at once."""
     settings = Settings(max_pages=max_pages)
-    if not retries:
-        settings.fetch_layers = [name for name in settings.fetch_layers if name != "retry"]
+    left_out = {"cache"} if retries else {"cache", "retry"}
+    settings.fetch_layers = [name for name in settings.fetch_layers if name not in left_out]
     return Services(settings).store_client()
 
 

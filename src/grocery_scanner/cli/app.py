@@ -38,6 +38,8 @@ simulator_app = typer.Typer(no_args_is_help=True, help="The embedded demo stores
 app.add_typer(simulator_app, name="simulator")
 stores_app = typer.Typer(no_args_is_help=True, help="The stores of a store set and how they are doing.")
 app.add_typer(stores_app, name="stores")
+cache_app = typer.Typer(no_args_is_help=True, help="The cache of store answers.")
+app.add_typer(cache_app, name="cache")
 
 console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -485,6 +487,65 @@ def stores_status(
             f"{h.rate_per_s:g}",
         )
     console.print(table)
+
+
+def _cache_tiers():
+    from grocery_scanner.cache.tiers import build_tiers
+    from grocery_scanner.storage.database import database_url
+
+    settings = load_settings()
+    # the memory tier lives in a running process: a command can only see the shared ones
+    return build_tiers(
+        [t for t in settings.cache_tiers if t != "memory"], settings.cache_memory_mb, database_url(settings)
+    )
+
+
+@cache_app.command("stats")
+def cache_stats(output: FormatOpt = OutputFormat.table) -> None:
+    """Entries and sizes of the cache tiers kept between runs (the memory tier lives in each process)."""
+    import json
+
+    from rich.table import Table
+
+    async def run() -> dict[str, dict[str, float]]:
+        sizes = {}
+        for tier in _cache_tiers():
+            try:
+                sizes[tier.name] = await tier.size()
+            finally:
+                await tier.aclose()
+        return sizes
+
+    sizes = asyncio.run(run())
+    if output is OutputFormat.json:
+        console.print_json(json.dumps(sizes))
+        return
+    table = Table(title="Cache")
+    for column in ("Tier", "Entries", "Fresh", "Bytes"):
+        table.add_column(column)
+    for name, size in sizes.items():
+        fresh = size.get("fresh")
+        table.add_row(name, f"{size['entries']:.0f}", "-" if fresh is None else f"{fresh:.0f}", f"{size['bytes']:.0f}")
+    console.print(table)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    store: Annotated[str | None, typer.Option("--store", help="Only this store's answers.")] = None,
+) -> None:
+    """Drops cached answers (of one store), so the next searches ask the stores."""
+
+    async def run() -> int:
+        dropped = 0
+        for tier in _cache_tiers():
+            try:
+                dropped += await tier.clear(store)
+            finally:
+                await tier.aclose()
+        return dropped
+
+    dropped = asyncio.run(run())
+    console.print(f"dropped {dropped} cached answer(s)" + (f" of {store}" if store else ""))
 
 
 @simulator_app.command("serve")

@@ -71,6 +71,7 @@ def render_table(plan: Plan, console: Console) -> None:
                 else line.product
             )
             tier = {
+                "cache": f"cached answer from {line.observed_at:%H:%M}",
                 "stale": f"stale price, seen {line.observed_at:%Y-%m-%d %H:%M}",
                 "alternative": "from the store's flyer (its site did not answer)",
             }.get(line.tier, "")

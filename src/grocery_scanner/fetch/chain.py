@@ -33,6 +33,7 @@ class Fetched:
     url: str
     fetched_at: datetime
     elapsed_s: float
+    cache_tier: str | None = None  # the cache tier that served it; None: the store answered now
 
 
 class Fetcher(Protocol):

@@ -1,7 +1,8 @@
 """The layers the fetch chain can be built from, by the names the `fetch_layers` setting uses.
 
 Each is one module: counting (fetch/metrics.py), status mapping (fetch/status.py), and the
-reliability layers (reliability/): pacing, circuit breaker, retries, the overall request pool.
+reliability layers (reliability/): pacing, circuit breaker, retries, the overall request pool. The
+cache layer (cache/layer.py) and the pool are built by the services, which hold their settings.
 """
 
 from __future__ import annotations

@@ -125,8 +125,9 @@ class Offer(BaseModel):
     fetched_at: AwareDatetime | None = None  # when the store's answer reached us
     source_modified_at: AwareDatetime | None = None  # the store's own Last-Modified, when it says
     search_query: str | None = None  # the search that found it; with the store, its search key
-    # stale: the store could not answer, its last known price; alternative: from its other source (flyer)
-    tier: Literal["live", "alternative", "stale"] = "live"
+    # cache: the store's answer kept fresh in the cache; alternative: from its other source (flyer) when
+    # it could not answer; stale: its last known price
+    tier: Literal["live", "cache", "alternative", "stale"] = "live"
     source_format: str
     collection_method: str
     confidence: float = Field(ge=0, le=1)

@@ -80,10 +80,12 @@ class BreakerPolicy(BaseModel):
 
 
 class CachePolicy(BaseModel):
-    """How long a store's answers may stand in when it cannot answer, marked stale with their age."""
+    """How long a store's answers are served from the cache (fresh), and how long its last known prices
+    may stand in when it cannot answer, marked stale with their age."""
 
     model_config = ConfigDict(extra="forbid")
 
+    fresh_s: float = Field(default=3600.0, ge=0, le=30 * 86400)  # 0: never served from the cache
     stale_s: float = Field(default=7 * 86400.0, ge=0, le=365 * 86400)
     stale_confidence: float = Field(default=0.8, gt=0, le=1)  # how much a stale price is trusted
 

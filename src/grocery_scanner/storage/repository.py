@@ -20,6 +20,7 @@ from grocery_scanner.reliability.breaker import BreakerSnapshot, BreakerState
 from grocery_scanner.reliability.health import Outcome
 from grocery_scanner.storage.tables import (
     BreakerStateRow,
+    CachedAnswerRow,
     OfferRow,
     PlanRow,
     ProductRow,
@@ -230,6 +231,15 @@ async def save_breaker_states(session: AsyncSession, snapshots: list[BreakerSnap
     statement = _upsert(session, BreakerStateRow).values([{**v, "updated_at": now} for v in values])
     changed = {c: statement.excluded[c] for c in ("state", "trips", "open_until", "reason", "updated_at")}
     await session.execute(statement.on_conflict_do_update(index_elements=[BreakerStateRow.store_id], set_=changed))
+
+
+async def save_cached_answer(session: AsyncSession, key: str, store_id: str, expires_at: datetime, body: str) -> None:
+    now = utcnow()
+    statement = _upsert(session, CachedAnswerRow).values(
+        key=key, store_id=store_id, stored_at=now, expires_at=expires_at, body=body
+    )
+    changed = {c: statement.excluded[c] for c in ("stored_at", "expires_at", "body")}
+    await session.execute(statement.on_conflict_do_update(index_elements=[CachedAnswerRow.key], set_=changed))
 
 
 def _utc(value: datetime) -> datetime:

@@ -129,3 +129,15 @@ class BreakerStateRow(Base):
     open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CachedAnswerRow(Base):
+    """The cache's disk tier: a store's answer to one request, as JSON, fresh until `expires_at`."""
+
+    __tablename__ = "cached_answers"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of store and request
+    store_id: Mapped[str] = mapped_column(String(64), index=True)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)

@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import PlainSerializer, PlainValidator
 
 from grocery_scanner import errors
+from grocery_scanner.cache.layer import CacheLayer
 from grocery_scanner.errors import FetchError, ParseError, RateLimited, SearchDeadline
 from grocery_scanner.fetch.chain import FetchChain, Fetched
 from grocery_scanner.fetch.metrics import CountingLayer
@@ -106,20 +107,26 @@ class StoreClient:
     async def fetch_page(self, profile: StoreProfile, query: str, page: int) -> ParsedPage:
         """One page of search results; raises the FetchError subclass that names the failure."""
         connector = get_connector(profile.connector)
-        fetched = await self.fetcher.fetch(profile, connector.build_request(profile, query, page))
+        request = connector.build_request(profile, query, page)
+        fetched = await self.fetcher.fetch(profile, request)
         try:
-            parsed = connector.parse(fetched.text, profile.id)
-        except FetchError:
+            try:
+                parsed = connector.parse(fetched.text, profile.id)
+            except FetchError:
+                raise
+            except Exception as exc:  # a connector bug or an answer it never expected: this search's failure
+                message = f"the {connector.name} connector could not read the answer ({type(exc).__name__}: {exc})"
+                raise ParseError(profile.id, message) from exc
+        except ParseError:
+            if isinstance(cache := self.fetcher.layers.get("cache"), CacheLayer):
+                await cache.forget(profile, request)  # asked again next time, not served unreadable
             raise
-        except Exception as exc:  # a connector bug or an answer it never expected: this search's failure
-            raise ParseError(
-                profile.id, f"the {connector.name} connector could not read the answer ({type(exc).__name__}: {exc})"
-            ) from exc
         stamp = {
             "observed_at": fetched.fetched_at,
             "fetched_at": fetched.fetched_at,
             "source_modified_at": _modified_at(fetched),
             "search_query": query,
+            "tier": "cache" if fetched.cache_tier else "live",
         }
         parsed.offers = [o.model_copy(update=stamp) for o in parsed.offers]
         parsed.latency_s = fetched.elapsed_s

@@ -19,7 +19,8 @@ class SearchRecorder:
         self._writer = asyncio.Lock()
 
     async def __call__(self, result: StoreResult) -> None:
-        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers}
+        # an answer served from the cache was recorded when the store gave it
+        fresh = {(o.product.store_id, o.product.sku): o for o in result.offers if o.tier == "live"}
         fresh = {k: o for k, o in fresh.items() if k not in self.recorded}
         self.recorded.update(fresh)
         async with self._writer, self.db.session() as session:

@@ -1,0 +1,55 @@
+"""The cache layer in the fetch chain, over real HTTP to the simulator and a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grocery_scanner.cache.layer import CacheLayer
+from grocery_scanner.errors import ParseError
+from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
+from grocery_scanner.simulator.faults import Faults
+from grocery_scanner.storage.database import Database, database_url
+from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+QUIET = {"latency_ms_median": 0, "latency_ms_p95": 0}
+
+
+async def test_a_repeated_plan_asks_no_store_and_says_its_prices_are_cached(tmp_path: Path, line_parser) -> None:
+    settings = Settings(data_dir=tmp_path, max_pages=1)
+    request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")])
+    db = await Database.open(database_url(settings))
+    try:
+        first = await run_plan(request, Services(settings, line_parser=line_parser), db)
+        second = await run_plan(request, Services(settings, line_parser=line_parser), db)  # a new process
+    finally:
+        await db.close()
+    assert sum(first.stats["requests_per_store"].values()) > 0
+    assert second.stats["requests_per_store"] == {}  # every answer from the disk tier
+    assert second.plan.total == first.plan.total
+    assert all(line.tier == "cache" for line in second.plan.lines)
+    assert second.stats["offers_recorded"] == 0  # recorded once, when the stores answered
+
+
+async def test_a_hit_is_promoted_and_an_unreadable_answer_is_not_served_again(simulator, live_profiles) -> None:
+    settings = Settings(max_pages=1)
+    profile = live_profiles["harbour-foods"]
+    store = simulator.stores["harbour-foods"]
+    async with Services(settings).store_client() as client:
+        await client.fetch_page(profile, "rice", 0)
+    async with Services(settings).store_client() as client:  # a new process: memory empty, disk warm
+        cache = client.fetcher.layers["cache"]
+        assert isinstance(cache, CacheLayer)
+        await client.fetch_page(profile, "rice", 0)
+        await client.fetch_page(profile, "rice", 0)
+        assert cache.hits == {"disk": 1, "memory": 1} and store.requests == 1  # promoted on the first hit
+
+        simulator.set_faults("harbour-foods", Faults(**QUIET, malformed_rate=1.0))
+        with pytest.raises(ParseError):  # a 200 the connector cannot read
+            await client.fetch_page(profile, "beans", 0)
+        simulator.set_faults("harbour-foods", Faults(**QUIET))
+        page = await client.fetch_page(profile, "beans", 0)  # forgotten: asked again, not served broken
+        assert page.offers and store.requests == 3
