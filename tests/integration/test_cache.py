@@ -53,3 +53,25 @@ async def test_a_hit_is_promoted_and_an_unreadable_answer_is_not_served_again(si
         simulator.set_faults("harbour-foods", Faults(**QUIET))
         page = await client.fetch_page(profile, "beans", 0)  # forgotten: asked again, not served broken
         assert page.offers and store.requests == 3
+
+
+def test_cache_warm_asks_the_stores_for_the_most_searched_queries_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "grocery_scanner", *args], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "no search in the history" in cli("cache", "warm")
+    cli("search", "milk", "eggs", "-f", "json")
+    cli("search", "milk", "-f", "json")
+    assert "dropped 16 cached answer(s)" in cli("cache", "clear")  # 2 queries x 4 stores x 2 pages
+    assert "warmed 1 queries: 4 searches, 0 already fresh in the cache, 4 asked" in cli("cache", "warm", "--top", "1")
+    assert "4 already fresh in the cache, 0 asked" in cli("cache", "warm", "--top", "1")  # milk: most searched

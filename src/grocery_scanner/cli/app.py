@@ -71,34 +71,15 @@ def search(
 ) -> None:
     """Search the selected stores concurrently, print offers with sizes and unit prices, and record them."""
     from grocery_scanner.cli.output import print_offers_json, print_offers_table
-    from grocery_scanner.storage import repository
-    from grocery_scanner.workflow.recording import SearchRecorder
-    from grocery_scanner.workflow.stages import failure_summary, search_offers
+    from grocery_scanner.workflow.searching import recorded_search
+    from grocery_scanner.workflow.stages import failure_summary
 
     services = _services()
 
     async def run() -> list:
         # every search is recorded as it finishes (its prices for the history, itself as a search item)
         async with services.database() as db:
-            async with db.session() as session:
-                run_id = await repository.start_run(session, "search", {"queries": queries, "stores": store})
-            try:
-                async with services.stores(store_set, store) as stores:
-                    async with db.session() as session:
-                        await repository.save_stores(session, stores.profiles)
-                        await repository.add_searches(
-                            session, run_id, [(p.id, q) for q in queries for p in stores.profiles]
-                        )
-                    found = await search_offers(
-                        stores.client, stores.profiles, queries, None, SearchRecorder(db, run_id)
-                    )
-            except BaseException as exc:
-                async with db.session() as session:
-                    await repository.finish_run(session, run_id, "failed", None, str(exc) or type(exc).__name__)
-                raise
-            async with db.session() as session:
-                await repository.finish_run(session, run_id, "succeeded")
-        return [r for per_query in found.values() for r in per_query]
+            return await recorded_search(services, db, "search", queries, store_set, store)
 
     results = asyncio.run(run())
     failed = [r for r in results if r.error]
@@ -527,6 +508,53 @@ def cache_stats(output: FormatOpt = OutputFormat.table) -> None:
         fresh = size.get("fresh")
         table.add_row(name, f"{size['entries']:.0f}", "-" if fresh is None else f"{fresh:.0f}", f"{size['bytes']:.0f}")
     console.print(table)
+
+
+@cache_app.command("warm")
+def cache_warm(
+    top: Annotated[int, typer.Option("--top", min=1, max=10000, help="How many of the most searched queries.")] = 100,
+    store_set: StoreSetOpt = None,
+) -> None:
+    """Searches the most searched queries of the history at every store, as the lowest priority, so the
+    cache holds them fresh; answers already fresh cost no request."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    from grocery_scanner.reliability.priority import Priority
+    from grocery_scanner.storage import repository
+    from grocery_scanner.workflow.searching import recorded_search
+
+    services = _services()
+
+    async def run() -> tuple[int, list]:
+        async with services.database() as db:
+            async with db.session() as session:
+                queries = await repository.top_queries(session, top)
+            if not queries:
+                return 0, []
+            with Bar(
+                TextColumn("warming"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+            ) as bar:
+                task = bar.add_task("warming", total=None)
+
+                def on_progress(event) -> None:
+                    bar.update(task, completed=event.done, total=event.total)
+
+                results = await recorded_search(
+                    services, db, "cache-warm", queries, store_set, priority=Priority.WARMING, progress=on_progress
+                )
+            return len(queries), results
+
+    count, results = asyncio.run(run())
+    if not count:
+        console.print("nothing to warm: no search in the history yet")
+        return
+    cached = sum(1 for r in results if r.offers and all(o.tier == "cache" for o in r.offers))
+    failed = sum(1 for r in results if r.error)
+    console.print(
+        f"warmed {count} queries: {len(results)} searches, {cached} already fresh in the cache, "
+        f"{len(results) - cached - failed} asked of the stores, {failed} failed"
+    )
 
 
 @cache_app.command("clear")

@@ -247,6 +247,13 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+async def top_queries(session: AsyncSession, limit: int) -> list[str]:
+    """The queries searched most often, most first: what warming the cache asks for."""
+    searched = func.count(func.distinct(SearchItemRow.run_id))
+    statement = select(SearchItemRow.query).group_by(SearchItemRow.query).order_by(searched.desc(), SearchItemRow.query)
+    return list((await session.scalars(statement.limit(limit))).all())
+
+
 async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
     run_id = str(uuid.uuid4())
     now = utcnow()
