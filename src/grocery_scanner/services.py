@@ -85,10 +85,8 @@ class Services:
     def _cache_layer(self, inner: Fetcher) -> CacheLayer:
         from grocery_scanner.cache.layer import CacheLayer
         from grocery_scanner.cache.tiers import build_tiers
-        from grocery_scanner.storage.database import database_url
 
-        settings = self.settings
-        return CacheLayer(inner, build_tiers(settings.cache_tiers, settings.cache_memory_mb, database_url(settings)))
+        return CacheLayer(inner, build_tiers(self.settings))
 
     @asynccontextmanager
     async def stores(

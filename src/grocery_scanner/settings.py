@@ -38,7 +38,7 @@ def default_data_dir() -> Path:
     return Path(base) / "grocery-scanner"
 
 
-CacheTierName = Literal["memory", "disk"]
+CacheTierName = Literal["memory", "disk", "redis"]
 CACHE_TIERS: tuple[CacheTierName, ...] = ("memory", "disk")
 
 
@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     # the `cache` layer's tiers, tried in this order; the memory tier's bound in MB of answers
     cache_tiers: list[CacheTierName] = Field(default_factory=lambda: list(CACHE_TIERS))
     cache_memory_mb: float = Field(default=64.0, gt=0, le=65536)
+    redis_url: SecretStr | None = None  # e.g. redis://host:6379/0, for the cache's shared tier
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
     # one search of a plan gives up after this long (its store's last known prices may stand in);

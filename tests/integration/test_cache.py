@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from grocery_scanner.cache.layer import CacheLayer
 from grocery_scanner.errors import ParseError
+from grocery_scanner.models import utcnow
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.simulator.faults import Faults
+from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
@@ -25,10 +28,15 @@ async def test_a_repeated_plan_asks_no_store_and_says_its_prices_are_cached(tmp_
     try:
         first = await run_plan(request, Services(settings, line_parser=line_parser), db)
         second = await run_plan(request, Services(settings, line_parser=line_parser), db)  # a new process
+        async with db.session() as session:
+            items = await repository.search_items(session, second.run_id)
+            health = await repository.search_outcomes(session, utcnow() - timedelta(hours=1))
     finally:
         await db.close()
     assert sum(first.stats["requests_per_store"].values()) > 0
-    assert second.stats["requests_per_store"] == {}  # every answer from the disk tier
+    assert second.stats["requests_per_store"] == {} and second.stats["requests"] == 0  # all from the cache
+    assert items and all(i.status == "cached" for i in items)  # done, without a request
+    assert sum(len(o) for o in health.values()) == first.stats["requests"]  # only real calls judge a store
     assert second.plan.total == first.plan.total
     assert all(line.tier == "cache" for line in second.plan.lines)
     assert second.stats["offers_recorded"] == 0  # recorded once, when the stores answered

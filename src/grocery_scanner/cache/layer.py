@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from grocery_scanner.cache.entry import Entry, request_key
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from grocery_scanner.stores.profiles import StoreProfile
 
 log = logging.getLogger(__name__)
+# what a tier raises when its store (database, Redis) cannot serve it now: a miss, not a failed search
+TIER_ERRORS = (SQLAlchemyError, RedisError, OSError)
 
 
 class CacheLayer(Layer):
@@ -43,7 +46,7 @@ class CacheLayer(Layer):
         for at, tier in enumerate(self.tiers):
             try:
                 entry = await tier.get(key)
-            except SQLAlchemyError as exc:
+            except TIER_ERRORS as exc:
                 log.warning("cache tier %s unavailable (%s): treated as a miss", tier.name, type(exc).__name__)
                 continue
             if entry is not None:
@@ -56,20 +59,39 @@ class CacheLayer(Layer):
             await self._put(self.tiers, key, Entry(fetched, utcnow() + timedelta(seconds=fresh_s)))
         return fetched
 
+    async def preload(self, wanted: list[tuple[StoreProfile, SearchRequest]]) -> int:
+        """Copies the fresh answers to these requests from the lower tiers into the first, one query per
+        tier, so a plan's searches do not each ask the database. Returns how many were copied."""
+        keys = {request_key(p, r) for p, r in wanted if p.cache.fresh_s > 0}
+        copied = 0
+        for at, tier in enumerate(self.tiers[1:], 1):
+            if not keys:
+                break
+            try:
+                found = await tier.get_many(keys)
+            except TIER_ERRORS as exc:
+                log.warning("cache tier %s unavailable (%s): nothing preloaded", tier.name, type(exc).__name__)
+                continue
+            for key, entry in found.items():
+                await self._put(self.tiers[:at], key, entry)
+            keys -= found.keys()
+            copied += len(found)
+        return copied
+
     async def forget(self, profile: StoreProfile, request: SearchRequest) -> None:
         """Drops one answer from every tier (its connector could not read it)."""
         key = request_key(profile, request)
         for tier in self.tiers:
             try:
                 await tier.drop(key)
-            except SQLAlchemyError as exc:
+            except TIER_ERRORS as exc:
                 log.warning("cache tier %s unavailable (%s): entry not dropped", tier.name, type(exc).__name__)
 
     async def _put(self, tiers: list[Tier], key: str, entry: Entry) -> None:
         for tier in tiers:
             try:
                 await tier.put(key, entry)
-            except SQLAlchemyError as exc:
+            except TIER_ERRORS as exc:
                 log.warning("cache tier %s unavailable (%s): answer not kept there", tier.name, type(exc).__name__)
 
     def stats(self) -> dict[str, object]:

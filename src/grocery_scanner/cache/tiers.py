@@ -3,16 +3,18 @@ the project's database, shared by every process on it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from cachetools import TLRUCache
 from sqlalchemy import delete, func, select
 
 from grocery_scanner.cache.entry import Entry
+from grocery_scanner.errors import UserInputError
 from grocery_scanner.models import utcnow
+from grocery_scanner.settings import Settings
 from grocery_scanner.storage import repository
-from grocery_scanner.storage.database import Database
+from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import CachedAnswerRow
 
 
@@ -23,6 +25,9 @@ class Tier(Protocol):
         """A fresh entry, or None."""
 
     async def put(self, key: str, entry: Entry) -> None: ...
+
+    async def get_many(self, keys: Collection[str]) -> dict[str, Entry]:
+        """The fresh entries among `keys`, in one go."""
 
     async def drop(self, key: str) -> None: ...
 
@@ -56,6 +61,9 @@ class MemoryTier:
         if len(entry.fetched.text) <= self._entries.maxsize:  # larger than the whole tier: not kept
             self._entries[key] = (entry.fetched.store_id, entry)
 
+    async def get_many(self, keys: Collection[str]) -> dict[str, Entry]:
+        return {key: entry for key in keys if (entry := await self.get(key)) is not None}
+
     async def drop(self, key: str) -> None:
         self._entries.pop(key, None)
 
@@ -71,6 +79,9 @@ class MemoryTier:
 
     async def aclose(self) -> None:
         return None
+
+
+CHUNK = 500  # keys per query: well under SQLite's limit on bound parameters
 
 
 class DiskTier:
@@ -104,6 +115,20 @@ class DiskTier:
         async with db.session() as session:
             await repository.save_cached_answer(session, key, entry.fetched.store_id, entry.expires_at, entry.to_json())
 
+    async def get_many(self, keys: Collection[str]) -> dict[str, Entry]:
+        db = await self._database()
+        found: dict[str, Entry] = {}
+        wanted, now = sorted(keys), utcnow()
+        async with db.session() as session:
+            for at in range(0, len(wanted), CHUNK):
+                statement = select(CachedAnswerRow.key, CachedAnswerRow.body).where(
+                    CachedAnswerRow.key.in_(wanted[at : at + CHUNK]), CachedAnswerRow.expires_at > now
+                )
+                for key, body in (await session.execute(statement)).all():
+                    if (entry := Entry.from_json(body)) is not None and entry.expires_at > now:
+                        found[key] = entry  # a corrupt one is left to get(), which drops it
+        return found
+
     async def drop(self, key: str) -> None:
         db = await self._database()
         async with db.session() as session:
@@ -135,12 +160,19 @@ class DiskTier:
             self._db = None
 
 
-def build_tiers(names: Sequence[str], memory_mb: float, database_url: str) -> list[Tier]:
-    """The tiers the settings name, in their order."""
+def build_tiers(settings: Settings, names: Sequence[str] | None = None) -> list[Tier]:
+    """The tiers the settings name (or `names` of them), in their order."""
     made: dict[str, Tier] = {}
-    for name in names:
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    for name in settings.cache_tiers if names is None else names:
         if name == "memory":
-            made[name] = MemoryTier(int(memory_mb * 2**20))
+            made[name] = MemoryTier(int(settings.cache_memory_mb * 2**20))
         elif name == "disk":
-            made[name] = DiskTier(database_url)
+            made[name] = DiskTier(database_url(settings))
+        elif name == "redis":
+            if not redis_url:
+                raise UserInputError("cache_tiers names redis, but redis_url is not set (GROCERY_REDIS_URL)")
+            from grocery_scanner.cache.redis_tier import RedisTier  # only a deployment with Redis loads it
+
+            made[name] = RedisTier(redis_url)
     return list(made.values())

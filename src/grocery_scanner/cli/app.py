@@ -472,13 +472,10 @@ def stores_status(
 
 def _cache_tiers():
     from grocery_scanner.cache.tiers import build_tiers
-    from grocery_scanner.storage.database import database_url
 
     settings = load_settings()
     # the memory tier lives in a running process: a command can only see the shared ones
-    return build_tiers(
-        [t for t in settings.cache_tiers if t != "memory"], settings.cache_memory_mb, database_url(settings)
-    )
+    return build_tiers(settings, [t for t in settings.cache_tiers if t != "memory"])
 
 
 @cache_app.command("stats")
@@ -505,8 +502,8 @@ def cache_stats(output: FormatOpt = OutputFormat.table) -> None:
     for column in ("Tier", "Entries", "Fresh", "Bytes"):
         table.add_column(column)
     for name, size in sizes.items():
-        fresh = size.get("fresh")
-        table.add_row(name, f"{size['entries']:.0f}", "-" if fresh is None else f"{fresh:.0f}", f"{size['bytes']:.0f}")
+        shown = [f"{size[k]:.0f}" if k in size else "-" for k in ("entries", "fresh", "bytes")]
+        table.add_row(name, *shown)
     console.print(table)
 
 

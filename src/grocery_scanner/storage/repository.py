@@ -155,7 +155,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
             store_id=result.store_id,
             query=result.query,
             page=page.page,
-            status="failed" if page.error else "done",
+            status="failed" if page.error else "cached" if page.cached else "done",
             attempts=1,
             failure_class=type(page.error).__name__ if page.error else None,
             error=page.error.message if page.error else None,
@@ -194,10 +194,14 @@ async def search_items(session: AsyncSession, run_id: str) -> list[SearchItemRow
 
 
 async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, list[Outcome]]:
-    """What each store's searches met since `since`, oldest first (finished pages only)."""
+    """What each store's searches met since `since`, oldest first (finished pages that asked the store)."""
     statement = (
         select(SearchItemRow)
-        .where(SearchItemRow.finished_at.is_not(None), SearchItemRow.finished_at >= since)
+        .where(
+            SearchItemRow.finished_at.is_not(None),
+            SearchItemRow.finished_at >= since,
+            SearchItemRow.status.in_(("done", "failed")),
+        )
         .order_by(SearchItemRow.finished_at)
     )
     outcomes: dict[str, list[Outcome]] = {}

@@ -82,7 +82,7 @@ class SearchItemRow(Base):
     store_id: Mapped[str] = mapped_column(String(64))
     query: Mapped[str] = mapped_column(String(300))
     page: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # pending, done, failed
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, cached (no request), failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_class: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)

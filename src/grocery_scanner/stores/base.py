@@ -43,6 +43,7 @@ class ParsedPage:
     has_next: bool = False
     total_results: int | None = None
     latency_s: float | None = None  # the store's own answer time (set by the client, not the connector)
+    cache_tier: str | None = None  # the cache tier it was read from; None: the store answered now
 
 
 class Connector(ABC):

@@ -63,6 +63,7 @@ class PageOutcome:
     offers: int = 0
     error: RecordedError | None = None
     latency_s: float | None = None  # the answer's own time, without the wait for a turn
+    cached: bool = False  # served from the cache: no request reached the store
 
 
 @dataclass
@@ -76,7 +77,8 @@ class StoreResult:
 
     @property
     def requests(self) -> int:
-        return len(self.pages)
+        """Requests that reached (or tried to reach) the store: pages the cache served are none."""
+        return sum(not page.cached for page in self.pages)
 
 
 def _modified_at(fetched: Fetched) -> datetime | None:
@@ -104,6 +106,18 @@ class StoreClient:
         if self.owns_fetcher:
             await self.fetcher.aclose()
 
+    async def preload(self, profiles: list[StoreProfile], queries: list[str]) -> int:
+        """Readies the cache's fresh answers to these searches (all their pages) in its first tier."""
+        if not isinstance(cache := self.fetcher.layers.get("cache"), CacheLayer):
+            return 0
+        requests = [
+            (p, get_connector(p.connector).build_request(p, q, page))
+            for p in profiles
+            for q in queries
+            for page in range(self.max_pages)
+        ]
+        return await cache.preload(requests)
+
     async def fetch_page(self, profile: StoreProfile, query: str, page: int) -> ParsedPage:
         """One page of search results; raises the FetchError subclass that names the failure."""
         connector = get_connector(profile.connector)
@@ -130,6 +144,7 @@ class StoreClient:
         }
         parsed.offers = [o.model_copy(update=stamp) for o in parsed.offers]
         parsed.latency_s = fetched.elapsed_s
+        parsed.cache_tier = fetched.cache_tier
         if not connector.server_side_search:
             terms = set(words(query))
             parsed.offers = [o for o in parsed.offers if terms <= set(words(o.product.name))]
@@ -155,7 +170,9 @@ class StoreClient:
                 result.error = exc
                 result.pages.append(PageOutcome(page, started, utcnow(), error=exc))
                 break
-            outcome = PageOutcome(page, started, utcnow(), offers=len(parsed.offers), latency_s=parsed.latency_s)
+            cached = parsed.cache_tier is not None
+            latency = None if cached else parsed.latency_s  # a cached answer says nothing of the store now
+            outcome = PageOutcome(page, started, utcnow(), len(parsed.offers), latency_s=latency, cached=cached)
             result.pages.append(outcome)
             result.offers.extend(parsed.offers)
             result.skipped.extend(parsed.skipped)

@@ -79,6 +79,7 @@ async def search_offers(
     `on_result` receives each finished search as it finishes (the workflow records its prices
     then, while the other searches are still under way)."""
     unique = list(dict.fromkeys(queries))
+    await client.preload(profiles, unique)  # the cache's answers for them, fetched from disk in one go
     total = len(unique) * len(profiles)
     done = 0
     results: dict[str, list[StoreResult]] = {q: [] for q in unique}
