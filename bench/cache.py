@@ -10,8 +10,11 @@ and matching come after the chain and are the same whether an answer was cached 
 Figures (last line, JSON): requests, lookups (store requests the plans asked of the chain),
 hit_rate (lookups answered by a tier, after warming; target >= 0.90), hit_rate_by_tier,
 upstream_requests_saved (lookups not sent to a store), store_requests (sent), l1_p99_ms (a memory hit
-through the cache layer, key included; target <= 0.1), and semantic_false_hits /
-semantic_true_hits_ratio: null, since there is no semantic (vector) tier yet.
+through the cache layer, key included; target <= 0.1); and for the semantic tier, on the labelled
+query pairs of bench/data/cache_pairs/pairs.txt (written by a writer who had not seen the rules that
+decide them): for each pair, the first query is remembered as answered at a store and the second one
+asked; semantic_false_hits counts "different" pairs served the first query's answer (target 0),
+semantic_true_hits_ratio the share of "same" pairs served it, with semantic_pairs the counts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from common import emit
 from grocery_scanner.cache.layer import CacheLayer
+from grocery_scanner.cache.semantic import SemanticQueries
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
 from grocery_scanner.simulator.catalog import base_items
@@ -33,6 +37,7 @@ from grocery_scanner.stores.registry import get_connector
 
 INGREDIENTS = 300
 WARM_TOP = 100
+PAIRS = Path(__file__).parent / "data" / "cache_pairs" / "pairs.txt"
 
 
 def ingredient_queries() -> list[str]:
@@ -47,6 +52,27 @@ def ingredient_queries() -> list[str]:
 def plans(queries: list[str], count: int, rng: random.Random) -> list[list[str]]:
     weights = [1 / (rank**1.1) for rank in range(1, len(queries) + 1)]
     return [list(dict.fromkeys(rng.choices(queries, weights, k=rng.randint(3, 8)))) for _ in range(count)]
+
+
+async def semantic_figures(folder: Path) -> dict[str, object]:
+    pairs = [
+        [part.strip() for part in line.split("|")] for line in PAIRS.read_text("utf-8").splitlines() if line.strip()
+    ]
+    semantic = SemanticQueries(str(folder))
+    served = {"same": 0, "different": 0}
+    counts = {"same": 0, "different": 0}
+    try:
+        for n, (first, second, label, _reason) in enumerate(pairs):
+            await semantic.remember(f"pair-{n}", first)  # one store per pair: nothing else to find
+            served[label] += await semantic.equivalent(f"pair-{n}", second) == first
+            counts[label] += 1
+    finally:
+        await semantic.aclose()
+    return {
+        "semantic_false_hits": served["different"],
+        "semantic_true_hits_ratio": round(served["same"] / counts["same"], 3),
+        "semantic_pairs": counts,
+    }
 
 
 async def main(requests: int) -> None:
@@ -78,6 +104,7 @@ async def main(requests: int) -> None:
                 for result in await asyncio.gather(*(look(q) for q in plan)):
                     timings.extend(result)
             sent = sum(stores.client.requests_per_store().values()) - sent_before
+        semantic = await semantic_figures(Path(tmp) / "qdrant")
     lookups = len(timings)
     hits = sum(cache.hits.values())
     memory = sorted(seconds for tier, seconds in timings if tier == "memory")
@@ -90,8 +117,7 @@ async def main(requests: int) -> None:
             "upstream_requests_saved": lookups - sent,
             "store_requests": sent,
             "l1_p99_ms": round(statistics.quantiles(memory, n=100)[98] * 1000, 4) if len(memory) > 1 else None,
-            "semantic_false_hits": None,
-            "semantic_true_hits_ratio": None,
+            **semantic,
         }
     )
 

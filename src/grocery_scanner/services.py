@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import httpx
 
     from grocery_scanner.cache.layer import CacheLayer
+    from grocery_scanner.cache.semantic import SemanticQueries
     from grocery_scanner.fetch.chain import FetchChain, Fetcher
     from grocery_scanner.ingest.lines import LineParser
     from grocery_scanner.matching.matcher import Matcher
@@ -48,12 +49,16 @@ class Services:
     _shared: AsyncExitStack | None = field(default=None, init=False, repr=False)
     _chain: FetchChain | None = field(default=None, init=False, repr=False)
     _running: dict[str, list[StoreProfile]] = field(default_factory=dict, init=False, repr=False)
+    _semantic: SemanticQueries | None = field(default=None, init=False, repr=False)
 
     async def __aenter__(self) -> Services:
         self._shared = AsyncExitStack()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._semantic is not None:
+            await self._semantic.aclose()
+            self._semantic = None
         shared, self._shared = self._shared, None
         if self._chain is not None:
             await self._chain.aclose()
@@ -109,7 +114,7 @@ class Services:
             return
         if name not in self._running:
             self._running[name] = await self._shared.enter_async_context(_reachable(profiles, self.settings))
-        client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False)
+        client = StoreClient(self.fetch_chain(), self.settings.max_pages, owns_fetcher=False, semantic=self.semantic())
         selected, alternatives = _selected(self._running[name], wanted)
         yield StoreSession(selected, client, alternatives)
 
@@ -129,7 +134,18 @@ class Services:
     def store_client(self) -> StoreClient:
         from grocery_scanner.stores.client import StoreClient
 
-        return StoreClient(self.fetch_chain(), self.settings.max_pages)
+        return StoreClient(self.fetch_chain(), self.settings.max_pages, semantic=self.semantic())
+
+    def semantic(self) -> SemanticQueries | None:
+        """The cache's semantic tier, one per services, where the settings turn it on."""
+        if not self.settings.semantic_cache or "cache" not in self.settings.fetch_layers:
+            return None
+        if self._semantic is None:
+            from grocery_scanner.cache.semantic import SemanticQueries
+
+            location = self.settings.qdrant_url or str(self.settings.data_dir / "qdrant")
+            self._semantic = SemanticQueries(location, self.matcher())
+        return self._semantic
 
     @property
     def parser(self) -> LineParser:

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     cache_tiers: list[CacheTierName] = Field(default_factory=lambda: list(CACHE_TIERS))
     cache_memory_mb: float = Field(default=64.0, gt=0, le=65536)
     redis_url: SecretStr | None = None  # e.g. redis://host:6379/0, for the cache's shared tier
+    # the semantic tier: a query meaning the same as a cached one is asked in its words (Qdrant: local
+    # in data_dir/qdrant, or a server at qdrant_url). Off by default: its libraries take ~2 s to import
+    semantic_cache: bool = False
+    qdrant_url: str | None = None
     max_pages: int = Field(default=2, ge=1, le=20)
     run_timeout_s: float = Field(default=300.0, gt=0)  # a whole plan run stops after this long
     # one search of a plan gives up after this long (its store's last known prices may stand in);

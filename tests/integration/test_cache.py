@@ -83,3 +83,17 @@ def test_cache_warm_asks_the_stores_for_the_most_searched_queries_once(tmp_path:
     assert "dropped 16 cached answer(s)" in cli("cache", "clear")  # 2 queries x 4 stores x 2 pages
     assert "warmed 1 queries: 4 searches, 0 already fresh in the cache, 4 asked" in cli("cache", "warm", "--top", "1")
     assert "4 already fresh in the cache, 0 asked" in cli("cache", "warm", "--top", "1")  # milk: most searched
+
+
+async def test_a_query_meaning_a_cached_one_is_served_its_answer_a_near_miss_is_not(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_pages=1, semantic_cache=True)
+    async with Services(settings) as services, services.stores(store_ids=["maple-market"]) as stores:
+        maple = stores.profiles[0]
+        for query in ("all purpose flour", "sweetened condensed milk"):
+            assert (await stores.client.search(maple, query)).requests == 1
+        paraphrase = await stores.client.search(maple, "all-purpose flour")
+        near_miss = await stores.client.search(maple, "unsweetened condensed milk")
+        semantic = services.semantic()
+        assert semantic is not None and semantic.served == 1
+    assert paraphrase.requests == 0 and paraphrase.offers and all(o.tier == "cache" for o in paraphrase.offers)
+    assert near_miss.requests == 1  # asked of the store: similar words, another product

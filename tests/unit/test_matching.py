@@ -209,3 +209,26 @@ def test_demo_catalog_look_alikes_are_refused(line_parser, line: str, look_alike
     assert look_alike not in [o.offer.product.name for o in result.options]
     if real:
         assert [o.offer.product.name for o in result.options] == [real]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("all purpose flour", "all-purpose flour", True),
+        ("scallions", "green onions", True),
+        ("yoghurt", "yogurt", True),
+        ("chili powder", "chilli powder", True),
+        ("skinless boneless chicken breast", "boneless skinless chicken breast", True),
+        ("tomatoes", "tomato", True),
+        ("sweetened condensed milk", "unsweetened condensed milk", False),
+        ("salted butter", "unsalted butter", False),
+        ("chicken breast", "chicken broth", False),
+        ("garlic", "garlic powder", False),
+        ("chocolate milk", "milk chocolate", False),
+        ("fresh mozzarella", "shredded mozzarella", False),
+        ("red onion", "white onion", False),
+        ("beef", "beet", False),
+    ],
+)
+def test_two_queries_name_the_same_product_only_when_the_rules_agree(a: str, b: str, same: bool) -> None:
+    assert Matcher().same_product(a, b) is same

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
+
 from grocery_scanner.matching.packs import plan_packs
-from grocery_scanner.matching.rules import FORM_WORDS, NEUTRAL_WORDS, PREPARATION_WORDS, MatchRules
+from grocery_scanner.matching.rules import (
+    FORM_WORDS,
+    NEUTRAL_WORDS,
+    PREPARATION_WORDS,
+    MatchRules,
+    exclusive_conflict,
+)
 from grocery_scanner.matching.score import THRESHOLD, Target, score
 from grocery_scanner.models import Need, Offer
 from grocery_scanner.models.match import MatchStatus, NeedMatch, Option, Rejection
@@ -18,6 +26,13 @@ QUERY_SKIP = frozenset({"dried"})
 STOP_WORDS = frozenset({"of", "and", "or", "a", "the", "for", "to"})
 
 
+def _alike(a: str, b: str) -> bool:
+    """The same word, or its spelling variant: one letter added, dropped or changed in a long word,
+    past its first letters ("chilli", "chili"; "yoghurt", "yogurt"); "salted" and "unsalted" differ
+    at the start, and short words never vary."""
+    return a == b or (min(len(a), len(b)) >= 5 and a[:3] == b[:3] and Levenshtein.distance(a, b) == 1)
+
+
 class Matcher:
     def __init__(self, rules: MatchRules | None = None) -> None:
         self.rules = rules or MatchRules.load()
@@ -26,6 +41,25 @@ class Matcher:
         """What makes two ingredient names the same thing to buy."""
         tokens = self.rules.canonical(name).split()
         return " ".join([t for t in tokens if t not in PREPARATION_WORDS or t in FORM_WORDS] or tokens)
+
+    def same_product(self, a: str, b: str) -> bool:
+        """Whether two search queries name the same product: the same words once synonyms are folded
+        (no word dropped, not even a preparation: "fresh" and "shredded" mozzarella differ), the same
+        last word ("chocolate milk" is not "milk chocolate"), the others in any order, a word matching
+        its spelling variant ("yoghurt", "chilli"); never two variants of one kind ("sweetened" and
+        "unsweetened", "red" and "white")."""
+        left, right = self.rules.canonical(a).split(), self.rules.canonical(b).split()
+        if not left or len(left) != len(right) or exclusive_conflict(set(left), set(right)):
+            return False
+        if not _alike(left[-1], right[-1]):
+            return False
+        unmatched = list(right)
+        for word in left:
+            partner = next((w for w in unmatched if _alike(w, word)), None)
+            if partner is None:
+                return False
+            unmatched.remove(partner)
+        return True
 
     def queries(self, need: Need) -> list[str]:
         """What to type into a store's search box for this need (words that name the product).

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import PlainSerializer, PlainValidator
 
@@ -27,6 +27,9 @@ from grocery_scanner.stores.base import ParsedPage, Skip
 from grocery_scanner.stores.profiles import StoreProfile
 from grocery_scanner.stores.registry import get_connector
 from grocery_scanner.text import words
+
+if TYPE_CHECKING:
+    from grocery_scanner.cache.semantic import SemanticQueries
 
 
 def _error_record(error: FetchError) -> dict[str, object]:
@@ -89,10 +92,17 @@ def _modified_at(fetched: Fetched) -> datetime | None:
 
 
 class StoreClient:
-    def __init__(self, fetcher: FetchChain, max_pages: int = 2, owns_fetcher: bool = True) -> None:
+    def __init__(
+        self,
+        fetcher: FetchChain,
+        max_pages: int = 2,
+        owns_fetcher: bool = True,
+        semantic: SemanticQueries | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.max_pages = max_pages
         self.owns_fetcher = owns_fetcher  # a shared chain is closed by whoever shares it
+        self.semantic = semantic  # the cache's semantic tier, where the settings turn it on
 
     def requests_per_store(self) -> dict[str, int]:
         """Requests sent per store, as the chain's counting layer saw them (empty without one)."""
@@ -156,11 +166,14 @@ class StoreClient:
         result = StoreResult(profile.id, query)
         loop = asyncio.get_running_loop()
         ends = loop.time() + deadline_s if deadline_s is not None else None
+        semantic = self.semantic if profile.cache.fresh_s > 0 else None
+        # a query naming the same product as one the cache answered is asked in that one's words
+        asked = (await semantic.equivalent(profile.id, query) if semantic else None) or query
         for page in range(self.max_pages):
             started = utcnow()
             try:
                 async with asyncio.timeout_at(ends):
-                    parsed = await self.fetch_page(profile, query, page)
+                    parsed = await self.fetch_page(profile, asked, page)
             except TimeoutError:
                 late = SearchDeadline(profile.id, f"no answer within the search deadline of {deadline_s:g} s")
                 result.error = late
@@ -170,12 +183,14 @@ class StoreClient:
                 result.error = exc
                 result.pages.append(PageOutcome(page, started, utcnow(), error=exc))
                 break
-            cached = parsed.cache_tier is not None
-            latency = None if cached else parsed.latency_s  # a cached answer says nothing of the store now
-            outcome = PageOutcome(page, started, utcnow(), len(parsed.offers), latency_s=latency, cached=cached)
+            from_cache = parsed.cache_tier is not None
+            latency = None if from_cache else parsed.latency_s  # a cached answer says nothing of the store now
+            outcome = PageOutcome(page, started, utcnow(), len(parsed.offers), latency_s=latency, cached=from_cache)
             result.pages.append(outcome)
             result.offers.extend(parsed.offers)
             result.skipped.extend(parsed.skipped)
             if not parsed.has_next or not get_connector(profile.connector).server_side_search:
                 break
+        if semantic is not None and result.error is None and asked == query:
+            await semantic.remember(profile.id, query)
         return result
