@@ -97,7 +97,6 @@ async def main(requests: int) -> None:
 
             await asyncio.gather(*(look(q) for q in queries[:WARM_TOP]))  # warming: the most requested
             cache.hits.clear()
-            cache.misses = 0
             sent_before = sum(stores.client.requests_per_store().values())
             timings: list[tuple[str | None, float]] = []
             for plan in workload:

@@ -36,7 +36,6 @@ class CacheLayer(Layer):
         super().__init__(inner)
         self.tiers = tiers
         self.hits: Counter[str] = Counter()  # by tier
-        self.misses = 0
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         fresh_s = profile.cache.fresh_s
@@ -53,7 +52,6 @@ class CacheLayer(Layer):
                 self.hits[tier.name] += 1
                 await self._put(self.tiers[:at], key, entry)
                 return dataclasses.replace(entry.fetched, cache_tier=tier.name)
-        self.misses += 1
         fetched = await self.inner.fetch(profile, request)
         if fetched.status == 200:
             await self._put(self.tiers, key, Entry(fetched, utcnow() + timedelta(seconds=fresh_s)))
@@ -93,14 +91,6 @@ class CacheLayer(Layer):
                 await tier.put(key, entry)
             except TIER_ERRORS as exc:
                 log.warning("cache tier %s unavailable (%s): answer not kept there", tier.name, type(exc).__name__)
-
-    def stats(self) -> dict[str, object]:
-        looked = self.misses + sum(self.hits.values())
-        return {
-            "hits": dict(self.hits),
-            "misses": self.misses,
-            "hit_rate": round(sum(self.hits.values()) / looked, 4) if looked else None,
-        }
 
     async def aclose(self) -> None:
         for tier in self.tiers:

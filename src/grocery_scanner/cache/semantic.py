@@ -68,7 +68,15 @@ class SemanticQueries:
         return [float(x) for x in self._model.embed([query])[0]]
 
     async def equivalent(self, store_id: str, query: str) -> str | None:
-        """A query already answered at this store that names the same product, if there is one."""
+        """A query already answered at this store that names the same product, if there is one; a
+        failure of the tier is no candidate, never a failed search."""
+        try:
+            return await self._equivalent(store_id, query)
+        except Exception as exc:
+            log.warning("semantic cache lookup failed (%s: %s)", type(exc).__name__, exc)
+            return None
+
+    async def _equivalent(self, store_id: str, query: str) -> str | None:
         client = await self._ready()
         if client is None:
             return None
@@ -93,7 +101,13 @@ class SemanticQueries:
         return None
 
     async def remember(self, store_id: str, query: str) -> None:
-        """A query whose answer the store's cache now holds."""
+        """A query whose answer the store's cache now holds (not kept when the tier fails)."""
+        try:
+            await self._remember(store_id, query)
+        except Exception as exc:
+            log.warning("semantic cache could not keep a query (%s: %s)", type(exc).__name__, exc)
+
+    async def _remember(self, store_id: str, query: str) -> None:
         client = await self._ready()
         if client is None:
             return

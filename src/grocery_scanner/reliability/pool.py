@@ -54,7 +54,6 @@ class RequestPool:
         self.policy = policy
         self.desired = policy.start_concurrency
         self.in_flight = 0
-        self.last: Load | None = None
         self._load = load
         self._memory_mb = policy.max_memory_mb or 0.7 * psutil.virtual_memory().total / 2**20
         self._waiting: list[Waiter] = []
@@ -75,7 +74,6 @@ class RequestPool:
 
     def adjust(self, load: Load) -> None:
         """One sample's verdict: shrink when overloaded, grow when busy and keeping up."""
-        self.last = load
         p = self.policy
         if reasons := self.overloaded(load):
             smaller = max(p.min_concurrency, math.floor(self.desired * (1 - p.scale_down)))
