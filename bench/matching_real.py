@@ -14,10 +14,11 @@ too. I (10 recipes, 104 cases, written the same way
 while that tuning round was under way, without seeing it) was scored once on 2026-11-29 at precision
 0.976, recall 0.854, then folded into tuning. J (10 recipes, 110 cases, written by a writer who never saw the rules,
 before any change to them) was scored once on 2026-11-29 at precision 0.978, recall 0.873, then
-folded into tuning. The held-out set now is K (10 recipes, 106 cases, written the same way while J
-was tuned on), scored once on 2026-11-29 at precision 0.953, recall 0.827 (4 wrong buys: Pork Picnic
+folded into tuning. K (10 recipes, 106 cases, written the same way while J
+was tuned on) was scored once on 2026-11-29 at precision 0.953, recall 0.827 (4 wrong buys: Pork Picnic
 Shoulder for boneless pork shoulder, Lebanese bread for white bread, a canned leg ham, Milk Duds for
-milk); its wrong buys were read after scoring, so it is due to be folded into tuning under a new set.
+milk), then folded into tuning. There is no held-out set now: L is being written for the next round
+(bench/data/holdout_next/, not scored until it is moved to holdout/ after that round's tuning).
 Labels name products, so a product outside the pool its writer saw counts as wrong even when the
 writer's own reason says it is right; three such labels in the tuning sets were corrected
 (fresh lemons, cornflour, cooked king prawns), none in the held-out set. Where products share a

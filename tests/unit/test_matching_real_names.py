@@ -77,6 +77,7 @@ REFUSED = [
     ("1 tbsp caster sugar", "coles", "CSR Raw Caster Sugar 750g", "another kind"),
     ("1 tsp sugar", "superstore", "Zero Sugar", "without sugar"),
     ("2 lb boneless pork shoulder, cut into chunks", "superstore", "Pork Picnic Shoulder", "another kind"),
+    ("2 thick slices white bread", "woolworths", "Nana Premium Lebanese Bread White 500g", "another kind"),
     # a grain length the line names
     ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
 ]
@@ -114,6 +115,7 @@ BOUGHT = [
     ("1 tsp sugar", "superstore", "Granulated White Sugar"),
     ("3/4 cup raw sugar", "coles", "CSR Raw Sugar 1kg"),
     ("2 lb boneless pork shoulder, cut into chunks", "superstore", "Free From Pork Shoulder, Tray Pack"),
+    ("2 thick slices white bread", "woolworths", "Woolworths White Soft Hi-Fibre Bread 700g"),
 ]
 
 
