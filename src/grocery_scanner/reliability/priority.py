@@ -6,6 +6,8 @@ pacing, the overall request pool) read it there."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -38,3 +40,13 @@ class Waiter:
 def first(waiting: list[Waiter], now: float, aging_s: float = AGING_S) -> Waiter:
     """The waiter whose turn it is."""
     return min(waiting, key=lambda w: w.claim(now, aging_s))
+
+
+@contextmanager
+def requests_at(priority: Priority) -> Iterator[None]:
+    """The requests made inside (and by the tasks started inside) take their turns at `priority`."""
+    token = PRIORITY.set(priority)
+    try:
+        yield
+    finally:
+        PRIORITY.reset(token)

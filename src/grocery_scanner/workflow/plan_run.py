@@ -28,7 +28,7 @@ from grocery_scanner.models.match import NeedMatch
 from grocery_scanner.models.plan import Plan
 from grocery_scanner.optimize.planner import make_plan
 from grocery_scanner.optimize.problem import VISIT_COST, BasketLimits, Strategy
-from grocery_scanner.reliability.priority import PRIORITY, Priority
+from grocery_scanner.reliability.priority import Priority, requests_at
 from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
@@ -36,7 +36,7 @@ from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.breaker_memory import remembered_breakers
 from grocery_scanner.workflow.fallback import from_alternatives, last_known
-from grocery_scanner.workflow.recording import SearchRecorder
+from grocery_scanner.workflow.recording import SearchRecorder, register_searches
 from grocery_scanner.workflow.stages import (
     Ingredients,
     Progress,
@@ -192,13 +192,10 @@ async def search_stage(run: PlanContext) -> None:
     queries = list(dict.fromkeys(q for n in run.ingredients.needs if not n.pantry for q in run.matcher.queries(n)))
     recorder = SearchRecorder(run.db, run.run_id)
     async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
-        async with run.db.session() as session:
-            await repository.save_stores(session, stores.profiles)
-            await repository.add_searches(session, run.run_id, [(p.id, q) for q in queries for p in stores.profiles])
+        await register_searches(run.db, run.run_id, stores.profiles, queries)
         deadline = run.services.settings.search_deadline_s
-        priority = PRIORITY.set(run.request.priority)  # the searches' tasks inherit it
         asked = [*stores.profiles, *stores.alternatives.values()]
-        try:
+        with requests_at(run.request.priority):  # the searches' tasks inherit it
             async with remembered_breakers(run.db, stores.client, asked):
                 run.results = await search_offers(
                     stores.client, stores.profiles, queries, run.progress, recorder, deadline
@@ -206,8 +203,6 @@ async def search_stage(run: PlanContext) -> None:
                 alternative = await from_alternatives(
                     stores.client, stores.alternatives, run.results, run.db, run.run_id, deadline
                 )
-        finally:
-            PRIORITY.reset(priority)
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
         stale = await last_known(run.results, {p.id: p for p in stores.profiles}, run.db, run.run_id)

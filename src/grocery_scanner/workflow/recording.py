@@ -7,6 +7,14 @@ import asyncio
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
+from grocery_scanner.stores.profiles import StoreProfile
+
+
+async def register_searches(db: Database, run_id: str, profiles: list[StoreProfile], queries: list[str]) -> None:
+    """Every (store, query) search of a run, pending, before any starts."""
+    async with db.session() as session:
+        await repository.save_stores(session, profiles)
+        await repository.add_searches(session, run_id, [(p.id, q) for q in queries for p in profiles])
 
 
 class SearchRecorder:

@@ -3,12 +3,12 @@ stores, each search's prices recorded as it finishes, the whole as one run."""
 
 from __future__ import annotations
 
-from grocery_scanner.reliability.priority import PRIORITY, Priority
+from grocery_scanner.reliability.priority import Priority, requests_at
 from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
-from grocery_scanner.workflow.recording import SearchRecorder
+from grocery_scanner.workflow.recording import SearchRecorder, register_searches
 from grocery_scanner.workflow.stages import ProgressCallback, search_offers
 
 
@@ -24,19 +24,16 @@ async def recorded_search(
 ) -> list[StoreResult]:
     async with db.session() as session:
         run_id = await repository.start_run(session, kind, {"queries": queries, "stores": store_ids})
-    turn = PRIORITY.set(priority)
     try:
-        async with services.stores(store_set, store_ids) as stores:
-            async with db.session() as session:
-                await repository.save_stores(session, stores.profiles)
-                await repository.add_searches(session, run_id, [(p.id, q) for q in queries for p in stores.profiles])
-            found = await search_offers(stores.client, stores.profiles, queries, progress, SearchRecorder(db, run_id))
+        with requests_at(priority):
+            async with services.stores(store_set, store_ids) as stores:
+                await register_searches(db, run_id, stores.profiles, queries)
+                recorder = SearchRecorder(db, run_id)
+                found = await search_offers(stores.client, stores.profiles, queries, progress, recorder)
     except BaseException as exc:
         async with db.session() as session:
             await repository.finish_run(session, run_id, "failed", None, str(exc) or type(exc).__name__)
         raise
-    finally:
-        PRIORITY.reset(turn)
     async with db.session() as session:
         await repository.finish_run(session, run_id, "succeeded")
     return [r for per_query in found.values() for r in per_query]
