@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     search_deadline_s: float | None = Field(default=None, gt=0)
     heartbeat_s: float = Field(default=5.0, gt=0)  # a running plan marks itself alive this often
     run_stale_s: float = Field(default=30.0, gt=0)  # a running run silent this long is shown as abandoned
+    currency: str = Field(default="CAD", pattern=r"^[A-Z]{3}$")  # plans compare prices in it; others are quarantined
+    # the quality gate's staleness watch: a store whose prices have not changed (or whose own
+    # Last-Modified has not moved) for this many days is flagged
+    stale_after_days: int = Field(default=7, ge=1)
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
 

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from grocery_scanner.cli.consoles import console, err_console
+from grocery_scanner.cli.quality import quality_app
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import VISIT_COST, Strategy
@@ -40,9 +42,7 @@ stores_app = typer.Typer(no_args_is_help=True, help="The stores of a store set a
 app.add_typer(stores_app, name="stores")
 cache_app = typer.Typer(no_args_is_help=True, help="The cache of store answers.")
 app.add_typer(cache_app, name="cache")
-
-console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, soft_wrap=True)
+app.add_typer(quality_app, name="quality")
 
 
 class OutputFormat(StrEnum):

@@ -26,6 +26,8 @@ CSV_COLUMNS = [
     "unit_price",
     "unit",
     "confidence",
+    "quality",
+    "quality_warning",
     "observed_at",
     "tier",
     "source",
@@ -75,7 +77,9 @@ def render_table(plan: Plan, console: Console) -> None:
                 "stale": f"stale price, seen {line.observed_at:%Y-%m-%d %H:%M}",
                 "alternative": "from the store's flyer (its site did not answer)",
             }.get(line.tier, "")
-            note = "; ".join(x for x in [tier, "sale" if line.sale else "", line.multi_buy or "", line.note or ""] if x)
+            doubt = f"low price quality: {line.quality_warning}" if line.quality_warning else ""
+            parts = [tier, "sale" if line.sale else "", line.multi_buy or "", line.note or "", doubt]
+            note = "; ".join(x for x in parts if x)
             unit = f"${line.unit_price}/{line.unit}" if line.unit_price is not None else ""
             table.add_row(
                 line.ingredient,
@@ -97,6 +101,7 @@ def render_table(plan: Plan, console: Console) -> None:
         sections.append(Text(f"From your pantry (not bought): {', '.join(plan.pantry)}", style="dim"))
     for warning in plan.warnings:
         sections.append(Text(f"Warning: {warning}", style="yellow"))
+    sections += [Text(line, style="yellow") for line in _set_aside(plan)]
     console.print(Panel(Group(*sections), title="Plan"))
 
 
@@ -131,7 +136,25 @@ def render_markdown(plan: Plan) -> str:
         out += ["", "## From your pantry", "", ", ".join(plan.pantry)]
     if plan.warnings:
         out += ["", "## Warnings", ""] + [f"- {w}" for w in plan.warnings]
+    if set_aside := _set_aside(plan):
+        out += ["", "## Set aside by the quality gate", ""] + [f"- {line}" for line in set_aside]
     return "\n".join(out) + "\n"
+
+
+SHOWN_SET_ASIDE = 10
+
+
+def _set_aside(plan: Plan) -> list[str]:
+    """The offers the quality gate kept from the plan, and why (the first few; the command lists all)."""
+    if not plan.set_aside:
+        return []
+    lines = [f"Set aside by the quality gate: {len(plan.set_aside)} offer(s) not used"]
+    for item in plan.set_aside[:SHOWN_SET_ASIDE]:
+        price = f" at ${item.price}" if item.price else ""
+        lines.append(f"  {item.store_name}: {item.product}{price}: {item.reason}")
+    if len(plan.set_aside) > SHOWN_SET_ASIDE:
+        lines.append(f"  ... and {len(plan.set_aside) - SHOWN_SET_ASIDE} more: grocery-scanner quality quarantine")
+    return lines
 
 
 def render_csv(plan: Plan) -> str:
@@ -153,6 +176,8 @@ def render_csv(plan: Plan) -> str:
                 line.unit_price or "",
                 line.unit or "",
                 line.confidence,
+                line.quality if line.quality is not None else "",
+                line.quality_warning or "",
                 line.observed_at.isoformat(),
                 line.tier,
                 line.source_format,

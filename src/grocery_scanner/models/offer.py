@@ -119,6 +119,10 @@ class Offer(BaseModel):
     multi_buy: MultiBuy | None = None
     sold_by: SoldBy = SoldBy.EACH
     price_per_kg: Decimal | None = Field(default=None, gt=0)
+    # the store's own unit price where its label prints one, per kg, l or item (see `unit`): what the
+    # quality gate checks price and pack size against
+    shelf_unit_price: Decimal | None = Field(default=None, gt=0)
+    currency: str = "CAD"
     in_stock: bool = True
     observed_at: AwareDatetime = Field(default_factory=utcnow)
     valid_to: AwareDatetime | None = None

@@ -28,6 +28,8 @@ class PlanLine(BaseModel):
     source_format: str
     confidence: float
     note: str | None = None
+    quality: float | None = None  # the quality gate's score of the offer bought, 0 to 1
+    quality_warning: str | None = None  # set when that score is low: why
 
 
 class StorePlan(BaseModel):
@@ -42,6 +44,16 @@ class SkippedItem(BaseModel):
     ingredient: str
     reason: str
     candidates: list[str] = Field(default_factory=list)
+
+
+class SetAside(BaseModel):
+    """An offer the quality gate quarantined: found, but not used by the plan."""
+
+    store_id: str
+    store_name: str
+    product: str
+    price: str | None
+    reason: str
 
 
 class Plan(BaseModel):
@@ -60,6 +72,7 @@ class Plan(BaseModel):
     over_budget: Decimal | None = None
     drop_to_meet_budget: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    set_aside: list[SetAside] = Field(default_factory=list)
 
     @property
     def lines(self) -> list[PlanLine]:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.text import words
 
+HELD = "held"  # an offer's quality while the gate's quarantine holds it
+
 
 def cents(value: Decimal | None) -> int | None:
     return None if value is None else int((value * 100).to_integral_value())
@@ -116,6 +118,7 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
                 fetched_at=o.fetched_at,
                 source_modified_at=o.source_modified_at,
                 search_query=o.search_query,
+                shelf_unit_price_cents=cents(o.shelf_unit_price),
             )
             for o in offers
         ],
@@ -337,7 +340,7 @@ async def last_known_offers(
         select(OfferRow.product_id, func.max(OfferRow.observed_at).label("seen"))
         .join(ProductRow, ProductRow.id == OfferRow.product_id)
         .where(ProductRow.store_id == store_id, OfferRow.search_query == query, OfferRow.observed_at >= since)
-        .where(OfferRow.run_id.is_distinct_from(exclude_run))
+        .where(OfferRow.run_id.is_distinct_from(exclude_run), OfferRow.quality != HELD)
         .group_by(OfferRow.product_id)
         .subquery()
     )
@@ -374,6 +377,7 @@ def _offer(product: ProductRow, row: OfferRow) -> Offer:
         multi_buy=deal,
         sold_by=sold_by,
         price_per_kg=dollars(row.unit_price_cents) if sold_by is SoldBy.WEIGHT and row.unit == "kg" else None,
+        shelf_unit_price=dollars(row.shelf_unit_price_cents),
         in_stock=row.in_stock,
         observed_at=observed,
         source_format=row.source_format,
@@ -386,7 +390,11 @@ def _offer(product: ProductRow, row: OfferRow) -> Offer:
 async def price_history(session: AsyncSession, query: str, limit: int = 200) -> list[HistoryRow]:
     """Observations of products whose name contains every word of `query`, newest first."""
     terms = words(query)
-    statement = select(ProductRow, OfferRow).join(OfferRow, OfferRow.product_id == ProductRow.id)
+    statement = (
+        select(ProductRow, OfferRow)
+        .join(OfferRow, OfferRow.product_id == ProductRow.id)
+        .where(OfferRow.quality != HELD)  # quarantined prices are no history
+    )
     for term in terms:
         statement = statement.where(ProductRow.name.ilike(f"%{term}%"))
     statement = statement.order_by(ProductRow.name, ProductRow.store_id, OfferRow.observed_at.desc()).limit(limit)

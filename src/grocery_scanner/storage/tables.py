@@ -62,6 +62,9 @@ class OfferRow(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search_query: Mapped[str | None] = mapped_column(String(300))
+    shelf_unit_price_cents: Mapped[int | None] = mapped_column(Integer)  # the store's own unit price
+    # ok; remedied (corrected by the quality gate); held (quarantined: in no history, fallback or plan)
+    quality: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
 
 
 class SearchItemRow(Base):
@@ -141,3 +144,27 @@ class CachedAnswerRow(Base):
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     body: Mapped[str] = mapped_column(Text)
+
+
+class QualityEventRow(Base):
+    """What the quality gate found on one offer and did: flagged, remedied (before and after) or
+    quarantined (held until released or dropped by command)."""
+
+    __tablename__ = "quality_events"
+    __table_args__ = (Index("ix_quality_events_action_status", "action", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("workflow_runs.id"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+    store_id: Mapped[str] = mapped_column(String(64), index=True)
+    sku: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str] = mapped_column(String(500))
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str | None] = mapped_column(String(16))  # quarantined: held, released, dropped
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from grocery_scanner.errors import ParseError
@@ -17,7 +18,7 @@ from grocery_scanner.stores.base import (
     require,
     weight_pricing,
 )
-from grocery_scanner.stores.pricetext import parse_price_text, parse_size, to_decimal
+from grocery_scanner.stores.pricetext import parse_price_text, parse_size, per_base_unit, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 # stock statuses that mean the product cannot be bought now; "OK" and "LOW" can
@@ -79,6 +80,7 @@ class PcExpressConnector(Connector):
         ):
             sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
             size, price, was = weight.size, weight.price, weight.regular_price
+        shelf_unit = _comparison_price(prices) if sold_by is SoldBy.EACH else None
         deal = (item.get("badges") or {}).get("dealBadge") or {}
         deal_text = parse_price_text(deal.get("text")) if deal.get("type") == "MULTI" else None
         notes = tuple(t for t in [deal.get("text")] if t)
@@ -101,7 +103,18 @@ class PcExpressConnector(Connector):
                 multi_buy=deal_text.multi_buy if deal_text else None,
                 sold_by=sold_by,
                 price_per_kg=price_per_kg,
+                shelf_unit_price=shelf_unit,
                 in_stock=str(item.get("stockStatus", "OK")).upper() not in OUT_OF_STOCK,  # "LOW" is on the shelf
                 notes=notes,
             )
         )
+
+
+def _comparison_price(prices: dict[str, Any]) -> Decimal | None:
+    """The store's unit price ({"value": 0.67, "unit": "g", "quantity": 100}) per kg, l or item."""
+    for comparison in prices.get("comparisonPrices") or []:
+        if isinstance(comparison, dict) and (value := to_decimal(comparison.get("value"))) is not None:
+            quantity = comparison.get("quantity") or 1
+            unit = str(comparison.get("unit") or "ea")
+            return per_base_unit(value, f"{quantity if quantity != 1 else ''}{unit}")
+    return None

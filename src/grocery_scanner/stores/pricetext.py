@@ -241,6 +241,15 @@ def per_kg(price: Decimal, per: str | None) -> Decimal | None:
     return money(price * factor) if factor is not None else None
 
 
+def per_base_unit(price: Decimal, per: str | None) -> Decimal | None:
+    """A unit price quoted per 100 g, 100 ml, lb, g, ml, l, kg or item, as a price per kg, l or item."""
+    factors = {"100ml": Decimal(10), "ml": Decimal(1000), "l": Decimal(1), "un": Decimal(1), "ea": Decimal(1)}
+    basis = (per or "").replace(" ", "").lower()
+    if basis in factors:
+        return money(price * factors[basis])
+    return per_kg(price, basis)
+
+
 def parse_price_text(text: str | None) -> PriceText:
     """Parse a price label: "$3.99", "3 / $10.98", "2 for $5", "2 / $7.00 or $3.99 ea.", "$20.92 / kg",
     "$12.58 avg. ea.", "$0.17/100ml", "$3.50 MIN 2", "$6.49 LIMIT 4", "99¢"."""

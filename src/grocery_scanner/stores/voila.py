@@ -16,7 +16,7 @@ from grocery_scanner.stores.base import (
     require,
     weight_pricing,
 )
-from grocery_scanner.stores.pricetext import parse_price_text, parse_size, to_decimal
+from grocery_scanner.stores.pricetext import parse_price_text, parse_size, per_base_unit, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 
@@ -74,6 +74,11 @@ class VoilaConnector(Connector):
         if unit_label.endswith("per.kg") and item.get("weighted") and (weight := weight_pricing(price, regular, "kg")):
             sold_by, price_per_kg = SoldBy.WEIGHT, weight.price_per_kg
             size, price, regular = weight.size, weight.price, weight.regular_price
+        unit_amount = to_decimal(_amount((price_node.get("unit") or {}).get("current")))
+        basis = unit_label.rsplit(".", 1)[-1].replace("each", "ea").replace("litre", "l")
+        shelf_unit = per_base_unit(unit_amount, basis) if unit_amount and sold_by is SoldBy.EACH else None
+        current = price_node.get("current")
+        currency = current.get("currency") if isinstance(current, dict) else None
         promotion_texts = [str(p.get("description") or p.get("name") or "") for p in item.get("promotions") or []]
         multi_buy = next((d.multi_buy for d in map(parse_price_text, promotion_texts) if d.multi_buy), None)
         product = Product(
@@ -93,6 +98,8 @@ class VoilaConnector(Connector):
             multi_buy=multi_buy,
             sold_by=sold_by,
             price_per_kg=price_per_kg,
+            shelf_unit_price=shelf_unit,
+            currency=str(currency or "CAD"),
             in_stock=bool(item.get("available", True)),
             notes=tuple(t for t in promotion_texts if t),
         )

@@ -1,7 +1,7 @@
 """The main job: recipes in, a shopping plan out, every price seen stored on the way.
 
-Stages run in order (read -> search, recording each search's prices as it finishes -> match ->
-optimise -> record plan), each
+Stages run in order (read -> search, recording each search's prices as it finishes -> quality gate
+-> match -> optimise -> record plan), each
 consuming only the previous stage's output. The run is recorded first and marked succeeded or
 failed at the end; each stage writes in its own transaction, so a failed run leaves the database
 consistent: whatever was observed stays recorded, nothing is half-written.
@@ -25,9 +25,11 @@ from grocery_scanner.errors import GroceryError
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Recipe
 from grocery_scanner.models.match import NeedMatch
-from grocery_scanner.models.plan import Plan
+from grocery_scanner.models.plan import Plan, SetAside
 from grocery_scanner.optimize.planner import make_plan
 from grocery_scanner.optimize.problem import VISIT_COST, BasketLimits, Strategy
+from grocery_scanner.quality.gate import GateReport
+from grocery_scanner.quality.scores import LOW, doubts
 from grocery_scanner.reliability.priority import Priority, requests_at
 from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
@@ -36,6 +38,7 @@ from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.breaker_memory import remembered_breakers
 from grocery_scanner.workflow.fallback import from_alternatives, last_known
+from grocery_scanner.workflow.gating import gate_results
 from grocery_scanner.workflow.recording import SearchRecorder, register_searches
 from grocery_scanner.workflow.stages import (
     Ingredients,
@@ -157,6 +160,7 @@ class PlanContext:
     results: dict[str, list[StoreResult]] = field(default_factory=dict)
     matches: list[NeedMatch] = field(default_factory=list)
     plan: Plan | None = None
+    gate: GateReport | None = None  # the quality stage's verdicts, for the scores on plan lines
 
     def dump_output(self, stage: str) -> bytes:
         """A stage's output as JSON: what a checkpoint keeps."""
@@ -172,6 +176,7 @@ class PlanContext:
 OUTPUTS: dict[str, tuple[str, Any]] = {
     "read": ("ingredients", Ingredients),
     "search": ("results", dict[str, list[StoreResult]]),
+    "quality": ("results", dict[str, list[StoreResult]]),  # the same results, gated
     "match": ("matches", list[NeedMatch]),
     "optimise": ("plan", Plan),
 }
@@ -217,6 +222,12 @@ async def search_stage(run: PlanContext) -> None:
         raise GroceryError(f"every store search failed, e.g. {failed[0].store_id}: {cause}")
 
 
+async def quality_stage(run: PlanContext) -> None:
+    """Every offer through the quality gate: quarantined ones never reach matching."""
+    run.results, run.gate = await gate_results(run.results, run.db, run.run_id, run.services.settings, run.store_names)
+    run.stats["quality"] = run.gate.summary()
+
+
 async def match_stage(run: PlanContext) -> None:
     assert run.ingredients is not None
     run.matches = match_needs(run.matcher, run.ingredients.needs, run.results)
@@ -236,6 +247,33 @@ async def optimise_stage(run: PlanContext) -> None:
     for store_id, searches in run.stats.get("stale_searches", {}).items():
         name = run.store_names.get(store_id, store_id)
         run.plan.warnings.append(f"{name}: {searches} failed searches answered with its last known prices (stale)")
+    if run.gate is not None:
+        _quality_notes(run.plan, run.gate, run.store_names)
+
+
+def _quality_notes(plan: Plan, gate: GateReport, names: dict[str, str]) -> None:
+    """Each line's quality score (a warning where it is low), the offers set aside and the stale stores."""
+    for line in plan.lines:
+        verdict = gate.verdicts.get((line.store_id, line.sku))
+        if verdict is None:
+            continue
+        line.quality = verdict.score
+        if verdict.score < LOW:
+            flag = gate.stale_stores.get(line.store_id)
+            line.quality_warning = doubts(verdict.offer, verdict.findings, gate.judged_at, flag)
+    for store_id, why in gate.stale_stores.items():
+        plan.warnings.append(f"{names.get(store_id, store_id)}: {why}")
+    for verdict in gate.quarantined:
+        store_id = verdict.offer.product.store_id
+        plan.set_aside.append(
+            SetAside(
+                store_id=store_id,
+                store_name=names.get(store_id, store_id),
+                product=verdict.offer.product.name,
+                price=str(verdict.offer.price) if verdict.offer.price is not None else None,
+                reason=verdict.reason,
+            )
+        )
 
 
 Stage = Callable[[PlanContext], Awaitable[None]]
@@ -243,6 +281,7 @@ Stage = Callable[[PlanContext], Awaitable[None]]
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("read", read_stage),
     ("search", search_stage),
+    ("quality", quality_stage),
     ("match", match_stage),
     ("optimise", optimise_stage),
 )

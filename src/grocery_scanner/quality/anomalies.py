@@ -1,0 +1,79 @@
+"""Anomalies that need other prices to see: the product's own history and its class at other stores.
+
+A product class is what a name says without its brand, size and neutral words ("Red Onions 1.36 kg"
+and "Organic Red Onion" are both red onion), priced on the same basis (per kg, l or item).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import median
+
+from grocery_scanner.text import words
+
+Z_THRESHOLD = 3.5  # modified z-score (Iglewicz and Hoaglin)
+MATERIAL = 1.5  # ... and at least this factor from the usual price: a 10% rise after months unchanged is real
+PEER_FACTOR = 3.5  # a price this many times above or below its class at other stores and brands
+AGREE_FACTOR = 2.0
+MIN_HISTORY = 3
+NEUTRAL = frozenset(
+    "organic fresh large small medium jumbo extra club size pack bag value family the and with of"
+    " g kg ml l lb oz ct pk x ea un".split()
+)
+
+ClassKey = tuple[str, ...]
+
+
+def class_key(name: str, brand: str | None, unit: str | None) -> ClassKey | None:
+    if not unit:
+        return None
+    brand_words = set(words(brand)) if brand else set()
+    content = {w for w in words(name) if w not in brand_words and w not in NEUTRAL and not any(c.isdigit() for c in w)}
+    return (unit, *sorted(content)) if content else None
+
+
+def modified_z(value: float, history: Sequence[float]) -> float:
+    """How far `value` lies from the history's median, in robust standard deviations.
+
+    With a median absolute deviation of 0 (most of the history one price), the mean absolute
+    deviation stands in (scaled by 1.2533 to match a normal's standard deviation); with that 0
+    too, any change is infinitely far."""
+    centre = median(history)
+    deviations = [abs(h - centre) for h in history]
+    mad = median(deviations)
+    if mad > 0:
+        return 0.6745 * (value - centre) / mad
+    mean_ad = sum(deviations) / len(deviations)
+    if mean_ad > 0:
+        return (value - centre) / (1.253314 * mean_ad)
+    return 0.0 if value == centre else float("inf") if value > centre else float("-inf")
+
+
+def history_outlier(value: float, history: Sequence[float]) -> str | None:
+    """Why `value` is an outlier against the product's own history, or None."""
+    if len(history) < MIN_HISTORY:
+        return None
+    z = modified_z(value, history)
+    usual = median(history)
+    if abs(z) > Z_THRESHOLD and not usual / MATERIAL < value < usual * MATERIAL:
+        return f"${value:.2f} against a usual ${usual:.2f} over {len(history)} observations (z {z:.1f})"
+    return None
+
+
+def peer_outlier(value: float, peers: Sequence[float]) -> str | None:
+    """Why `value` is an outlier among its class's prices elsewhere, or None.
+
+    A price far above its peers is condemned by at least two far below it that are no fewer than its own
+    near peers with itself (scrape errors inflate: x10, x100, a per-kg price read as the package's, so a
+    tie goes against the high side); a price far below them needs more than twice as many far above."""
+    near = 1 + sum(1 for p in peers if value / AGREE_FACTOR <= p <= value * AGREE_FACTOR)  # itself included
+    below = [p for p in peers if p * PEER_FACTOR < value]
+    above = [p for p in peers if p > value * PEER_FACTOR]
+    if len(below) >= 2 and len(below) >= near:
+        far = below
+    elif len(above) >= 2 and len(above) > 2 * near:
+        far = above
+    else:
+        return None
+    usual = median(far)
+    return f"{value / usual:.1f} times the ${usual:.2f} the same kind of product costs elsewhere ({len(far)} prices)"

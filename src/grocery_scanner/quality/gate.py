@@ -1,0 +1,121 @@
+"""The quality gate: offers in; accepted (some remedied) and quarantined out, each with its findings and score."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from grocery_scanner.models import Offer, utcnow
+from grocery_scanner.quality.anomalies import ClassKey, class_key, history_outlier, peer_outlier
+from grocery_scanner.quality.checks import validate
+from grocery_scanner.quality.findings import Action, Finding, Kind
+from grocery_scanner.quality.scores import StoreScore, offer_score
+
+ProductKey = tuple[str, str]  # store, sku
+
+
+@dataclass
+class Verdict:
+    offer: Offer  # as the optimizer will see it: corrected where a remedy applied
+    findings: list[Finding]
+    score: float = 1.0
+
+    @property
+    def quarantined(self) -> bool:
+        return any(f.action is Action.QUARANTINED for f in self.findings)
+
+    @property
+    def remedied(self) -> bool:
+        return any(f.action is Action.REMEDIED for f in self.findings)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(f.detail for f in self.findings if f.action is not Action.FLAGGED)
+
+
+@dataclass
+class GateReport:
+    verdicts: dict[ProductKey, Verdict] = field(default_factory=dict)
+    stores: dict[str, StoreScore] = field(default_factory=dict)
+    stale_stores: dict[str, str] = field(default_factory=dict)
+    judged_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def quarantined(self) -> list[Verdict]:
+        return [v for v in self.verdicts.values() if v.quarantined]
+
+    @property
+    def remedied(self) -> list[Verdict]:
+        return [v for v in self.verdicts.values() if v.remedied]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "offers": len(self.verdicts),
+            "quarantined": len(self.quarantined),
+            "remedied": len(self.remedied),
+            "stores": {store: score.as_dict() for store, score in self.stores.items()},
+            "stale_stores": self.stale_stores,
+        }
+
+
+class QualityGate:
+    def __init__(self, currency: str = "CAD", now: datetime | None = None) -> None:
+        self.currency = currency
+        self.now = now
+
+    def now_or_utc(self) -> datetime:
+        return self.now or utcnow()
+
+    def run(
+        self,
+        offers: Sequence[Offer],
+        history: Mapping[ProductKey, Sequence[float]] | None = None,
+        reference: Mapping[ClassKey, Sequence[float]] | None = None,
+        stale_stores: Mapping[str, str] | None = None,
+    ) -> GateReport:
+        """`history`: each product's own recent prices (regular prices, accepted only); `reference`: unit
+        prices recently seen for each product class, outside this batch; `stale_stores`: stores the
+        staleness watch flagged, with why."""
+        now = self.now_or_utc()
+        history, reference = history or {}, reference or {}
+        report = GateReport(stale_stores=dict(stale_stores or {}), judged_at=now)
+        classes: dict[ClassKey, list[tuple[ProductKey, float]]] = {}
+        for original in offers:
+            key = (original.product.store_id, original.product.sku)
+            if key in report.verdicts:
+                continue
+            offer, findings = validate(original, self.currency)
+            verdict = report.verdicts[key] = Verdict(offer, findings)
+            if verdict.quarantined or offer.price is None:
+                continue
+            if (past := history.get(key)) and (why := history_outlier(float(offer.regular_price or offer.price), past)):
+                findings.append(Finding(Kind.HISTORY_OUTLIER, Action.QUARANTINED, f"price {why}"))
+                continue
+            unit_price = offer.unit_price
+            group = class_key(offer.product.name, offer.product.brand, offer.unit)
+            if unit_price is not None and group is not None:
+                classes.setdefault(group, []).append((key, float(unit_price)))
+        self._peers(report, classes, reference)
+        for key, verdict in report.verdicts.items():
+            flagged = key[0] in report.stale_stores
+            verdict.score = offer_score(verdict.offer, verdict.findings, now, flagged)
+            report.stores.setdefault(key[0], StoreScore()).add(verdict.offer, verdict.findings)
+        return report
+
+    @staticmethod
+    def _peers(
+        report: GateReport,
+        classes: dict[ClassKey, list[tuple[ProductKey, float]]],
+        reference: Mapping[ClassKey, Sequence[float]],
+    ) -> None:
+        for group, members in classes.items():
+            outside = reference.get(group, ())
+            if len(members) + len(outside) < 3:
+                continue
+            for i, (key, value) in enumerate(members):
+                peers = [v for j, (_, v) in enumerate(members) if j != i]
+                peers.extend(outside)
+                if why := peer_outlier(value, peers):
+                    detail = f"unit price ${value:.2f}/{group[0]} is {why}"
+                    report.verdicts[key].findings.append(Finding(Kind.PEER_OUTLIER, Action.QUARANTINED, detail))
