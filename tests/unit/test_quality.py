@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from grocery_scanner.models import MultiBuy, Offer, Product, utcnow
-from grocery_scanner.quality.anomalies import class_key, history_outlier, modified_z, peer_outlier
+from grocery_scanner.quality.anomalies import class_key, history_outlier, modified_z, peer_outliers
 from grocery_scanner.quality.checks import validate
 from grocery_scanner.quality.findings import Action, Kind
 from grocery_scanner.quality.gate import QualityGate
@@ -66,9 +66,12 @@ def test_each_rule_quarantines_what_it_names(changes: dict, kind: Kind) -> None:
     assert kinds(offer(**changes)) == [(kind, Action.QUARANTINED)]
 
 
-def test_a_small_disagreement_with_the_label_is_flagged_not_quarantined() -> None:
+def test_a_small_disagreement_or_a_price_below_the_label_is_flagged_not_quarantined() -> None:
     # real labels: a 570 g bread at $3.99 printed $0.89/100 g (stale), so within 1.5x it is a doubt
     assert kinds(offer(size="400 g")) == [(Kind.UNIT_PRICE_MISMATCH, Action.FLAGGED)]
+    # and a store's own broken label: 6 x 200 ml of milk at $6.79, "$565.83/100ml"
+    broken_label = offer(price="6.79", size="6 x 200 ml", shelf="5658.30")
+    assert kinds(broken_label) == [(Kind.UNIT_PRICE_MISMATCH, Action.FLAGGED)]
 
 
 def test_the_label_may_follow_the_regular_member_or_multi_buy_price() -> None:
@@ -131,13 +134,19 @@ def test_history_outliers_must_be_far_and_material() -> None:
     assert history_outlier(34.90, [3.49, 3.49]) is None  # too little history for a verdict
 
 
+def outlier(value: float, peers: list[float]) -> bool:
+    return 0 in peer_outliers([value], peers)
+
+
 def test_peer_outliers_need_two_peers_and_ties_go_against_the_high_price() -> None:
-    assert peer_outlier(34.90, [3.49, 3.29, 3.59]) is not None
-    assert peer_outlier(3.49, [34.90, 3.29, 3.59]) is None  # one odd peer never condemns a right price
-    assert peer_outlier(34.90, [3.49]) is None  # one against one: no verdict
-    assert peer_outlier(70.0, [7.0, 7.4, 3.3, 60.0, 85.0]) is not None  # three x10 among six
-    assert peer_outlier(7.0, [70.0, 60.0, 85.0, 7.4, 3.3]) is None
-    assert peer_outlier(0.35, [3.49, 3.29, 3.59, 3.39]) is not None  # far below four
+    assert outlier(34.90, [3.49, 3.29, 3.59])
+    assert not outlier(3.49, [34.90, 3.29, 3.59])  # one odd peer never condemns a right price
+    assert not outlier(34.90, [3.49])  # one against one: no verdict
+    assert outlier(70.0, [7.0, 7.4, 3.3, 60.0, 85.0])  # three x10 among six
+    assert not outlier(7.0, [70.0, 60.0, 85.0, 7.4, 3.3])
+    assert outlier(0.35, [3.49, 3.29, 3.59, 3.39])  # far below four
+    # in one batch: the high cluster goes, the low one stays
+    assert set(peer_outliers([7.0, 7.4, 3.3, 70.0, 60.0, 85.0])) == {3, 4, 5}
 
 
 def test_a_product_class_ignores_brand_size_and_neutral_words() -> None:

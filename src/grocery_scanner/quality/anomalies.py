@@ -6,6 +6,7 @@ and "Organic Red Onion" are both red onion), priced on the same basis (per kg, l
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from statistics import median
 
@@ -60,20 +61,27 @@ def history_outlier(value: float, history: Sequence[float]) -> str | None:
     return None
 
 
-def peer_outlier(value: float, peers: Sequence[float]) -> str | None:
-    """Why `value` is an outlier among its class's prices elsewhere, or None.
+def peer_outliers(members: Sequence[float], outside: Sequence[float] = ()) -> dict[int, str]:
+    """Which of a class's unit prices in a batch are outliers among all its prices (`outside`: the same
+    class seen elsewhere lately, judged by but not judged), by index, with why.
 
     A price far above its peers is condemned by at least two far below it that are no fewer than its own
     near peers with itself (scrape errors inflate: x10, x100, a per-kg price read as the package's, so a
-    tie goes against the high side); a price far below them needs more than twice as many far above."""
-    near = 1 + sum(1 for p in peers if value / AGREE_FACTOR <= p <= value * AGREE_FACTOR)  # itself included
-    below = [p for p in peers if p * PEER_FACTOR < value]
-    above = [p for p in peers if p > value * PEER_FACTOR]
-    if len(below) >= 2 and len(below) >= near:
-        far = below
-    elif len(above) >= 2 and len(above) > 2 * near:
-        far = above
-    else:
-        return None
-    usual = median(far)
-    return f"{value / usual:.1f} times the ${usual:.2f} the same kind of product costs elsewhere ({len(far)} prices)"
+    tie goes against the high side); a price far below them needs more than three times as many far above."""
+    pool = sorted([*members, *outside])
+    found = {}
+    for i, value in enumerate(members):
+        near = bisect_right(pool, value * AGREE_FACTOR) - bisect_left(pool, value / AGREE_FACTOR)  # itself too
+        below = bisect_left(pool, value / PEER_FACTOR)
+        above = len(pool) - bisect_right(pool, value * PEER_FACTOR)
+        if below >= 2 and below >= near:
+            far = pool[:below]
+        elif above > 3 * near:
+            far = pool[-above:]
+        else:
+            continue
+        usual = median(far)
+        found[i] = (
+            f"{value / usual:.1f} times the ${usual:.2f} the same kind of product costs elsewhere ({len(far)} prices)"
+        )
+    return found

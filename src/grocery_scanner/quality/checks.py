@@ -97,7 +97,9 @@ def _against_unit_price(offer: Offer) -> tuple[Offer, list[Finding]]:
     detail = (
         f"price ${offer.price} for {offer.product.size} is ${ours}/{offer.unit}; the store says ${shelf}/{offer.unit}"
     )
-    if 1 / MISMATCH < ratio < MISMATCH:  # a stale or coarsely rounded label as often as a misread size
+    # within 1.5x: a stale or coarsely rounded label as often as a misread size; below the label: scrape
+    # errors inflate prices, and stores' labels break too (6 x 200 ml of milk at $6.79, "$565.83/100ml")
+    if ratio < MISMATCH:
         return offer, [Finding(Kind.UNIT_PRICE_MISMATCH, Action.FLAGGED, detail)]
     return offer, _quarantine(Kind.UNIT_PRICE_MISMATCH, detail + " (pack size or price misread)")
 

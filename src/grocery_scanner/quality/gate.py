@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from grocery_scanner.models import Offer, utcnow
-from grocery_scanner.quality.anomalies import ClassKey, class_key, history_outlier, peer_outlier
+from grocery_scanner.quality.anomalies import ClassKey, class_key, history_outlier, peer_outliers
 from grocery_scanner.quality.checks import validate
 from grocery_scanner.quality.findings import Action, Finding, Kind
 from grocery_scanner.quality.scores import StoreScore, offer_score
@@ -113,9 +113,7 @@ class QualityGate:
             outside = reference.get(group, ())
             if len(members) + len(outside) < 3:
                 continue
-            for i, (key, value) in enumerate(members):
-                peers = [v for j, (_, v) in enumerate(members) if j != i]
-                peers.extend(outside)
-                if why := peer_outlier(value, peers):
-                    detail = f"unit price ${value:.2f}/{group[0]} is {why}"
-                    report.verdicts[key].findings.append(Finding(Kind.PEER_OUTLIER, Action.QUARANTINED, detail))
+            for i, why in peer_outliers([value for _, value in members], outside).items():
+                key, value = members[i]
+                detail = f"unit price ${value:.2f}/{group[0]} is {why}"
+                report.verdicts[key].findings.append(Finding(Kind.PEER_OUTLIER, Action.QUARANTINED, detail))

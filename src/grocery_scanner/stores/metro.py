@@ -17,7 +17,7 @@ from grocery_scanner.stores.base import (
     by_weight,
     estimated_weight,
 )
-from grocery_scanner.stores.pricetext import parse_price_text, parse_size, per_base_unit
+from grocery_scanner.stores.pricetext import label_unit_price, parse_price_text, parse_size
 from grocery_scanner.stores.profiles import StoreProfile
 
 TILE = "div.default-product-tile"
@@ -40,15 +40,6 @@ def _per_kg_of(label: str | None) -> Decimal | None:
         parsed = parse_price_text("$" + part)
         if parsed.price_per_kg is not None:
             return parsed.price_per_kg
-    return None
-
-
-def _unit_price_of(label: str | None) -> Decimal | None:
-    """The shelf unit price among the parts of a label like "$0.45 /100g" or "or $3.99 ea. $0.80 /100ml"."""
-    for part in (label or "").split("$")[1:]:
-        parsed = parse_price_text("$" + part)
-        if parsed.price is not None and parsed.per not in (None, "ea"):
-            return per_base_unit(parsed.price, parsed.per)
     return None
 
 
@@ -140,7 +131,7 @@ class MetroConnector(Connector):
             multi_buy=shown.multi_buy,
             sold_by=sold_by,
             price_per_kg=price_per_kg,
-            shelf_unit_price=_unit_price_of(secondary) if sold_by is SoldBy.EACH else None,
+            shelf_unit_price=label_unit_price(secondary) if sold_by is SoldBy.EACH else None,
             in_stock="out-of-stock" not in (attrs.get("class") or ""),
             confidence=confidence,
             notes=tuple(notes),

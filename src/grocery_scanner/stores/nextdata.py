@@ -24,7 +24,7 @@ from grocery_scanner.stores.base import (
     require,
     weight_pricing,
 )
-from grocery_scanner.stores.pricetext import parse_money, parse_price_text, parse_size, to_decimal
+from grocery_scanner.stores.pricetext import label_unit_price, parse_money, parse_price_text, parse_size, to_decimal
 from grocery_scanner.stores.profiles import StoreProfile
 
 SECTIONS_PATH = "props.pageProps.initialSearchData.layout.sections.mainContentCollection.components"
@@ -107,6 +107,7 @@ class NextDataConnector(Connector):
             multi_buy=parse_price_text(deal.get("text")).multi_buy,
             sold_by=sold_by,
             price_per_kg=price_per_kg,
+            shelf_unit_price=label_unit_price(sizing.partition(",")[2]) if sold_by is SoldBy.EACH else None,
             in_stock=inventory.get("indicatorId") != "OUT",
             notes=tuple(t for t in [deal.get("text")] if t),
         )

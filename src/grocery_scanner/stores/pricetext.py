@@ -250,6 +250,16 @@ def per_base_unit(price: Decimal, per: str | None) -> Decimal | None:
     return per_kg(price, basis)
 
 
+def label_unit_price(label: str | None) -> Decimal | None:
+    """The unit price a label prints among its parts ("$0.45 /100g", "4 l, $0.17/100ml", "or $3.99 ea.
+    $0.80 /100ml"), per kg, l or item; None where it prints none."""
+    for part in (label or "").split("$")[1:]:
+        parsed = parse_price_text("$" + part)
+        if parsed.price is not None and parsed.per not in (None, "ea"):
+            return per_base_unit(parsed.price, parsed.per)
+    return None
+
+
 def parse_price_text(text: str | None) -> PriceText:
     """Parse a price label: "$3.99", "3 / $10.98", "2 for $5", "2 / $7.00 or $3.99 ea.", "$20.92 / kg",
     "$12.58 avg. ea.", "$0.17/100ml", "$3.50 MIN 2", "$6.49 LIMIT 4", "99¢"."""
