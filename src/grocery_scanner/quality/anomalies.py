@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from statistics import median
 
 from grocery_scanner.text import words
@@ -25,6 +26,7 @@ NEUTRAL = frozenset(
 ClassKey = tuple[str, ...]
 
 
+@lru_cache(maxsize=65536)  # a name recurs at every store that sells the product
 def class_key(name: str, brand: str | None, unit: str | None) -> ClassKey | None:
     if not unit:
         return None
@@ -54,9 +56,11 @@ def history_outlier(value: float, history: Sequence[float]) -> str | None:
     """Why `value` is an outlier against the product's own history, or None."""
     if len(history) < MIN_HISTORY:
         return None
-    z = modified_z(value, history)
     usual = median(history)
-    if abs(z) > Z_THRESHOLD and not usual / MATERIAL < value < usual * MATERIAL:
+    if usual / MATERIAL < value < usual * MATERIAL:  # not material, whatever its z: the common case, cheap
+        return None
+    z = modified_z(value, history)
+    if abs(z) > Z_THRESHOLD:
         return f"${value:.2f} against a usual ${usual:.2f} over {len(history)} observations (z {z:.1f})"
     return None
 

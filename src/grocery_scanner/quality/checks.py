@@ -18,7 +18,7 @@ MAX_PRICE = Decimal(1000)  # more than any grocery package costs: a misread fiel
 MAX_SIZE = {Unit.G: 50_000.0, Unit.ML: 50_000.0, Unit.EA: 1_000.0}  # 50 kg, 50 l, 1,000 items
 DEEPEST_SALE = Decimal("0.2")  # a price under a fifth of the regular one is a misread, not a sale
 TOLERANCE = 0.03  # price / size against the store's unit price, relative
-ROUNDING = 0.06  # ... and absolute, per kg or l: labels print per-100 g prices rounded to the cent
+ROUNDING = Decimal("0.06")  # ... and absolute, per kg or l: labels print per-100 g prices rounded to the cent
 # a disagreement with the store's unit price within this factor is flagged, not quarantined: real labels
 # are sometimes stale (a 570 g bread at $3.99 labelled $0.89/100 g) or rounded coarsely ($0.03 /1g)
 MISMATCH = 1.5
@@ -75,15 +75,17 @@ def _against_unit_price(offer: Offer) -> tuple[Offer, list[Finding]]:
     """Price and pack size against the unit price the store prints beside them. Stores work theirs out
     from the regular, member or multi-buy price as often as from the price shown, so any of those agreeing
     is agreement."""
-    shelf, ours = offer.shelf_unit_price, offer.unit_price
-    if offer.sold_by is not SoldBy.EACH or shelf is None or ours is None or offer.price is None:
+    shelf, size = offer.shelf_unit_price, offer.product.size
+    if offer.sold_by is not SoldBy.EACH or shelf is None or size is None or offer.price is None:
         return offer, []
-    assert offer.product.size is not None
-    per_basis = offer.product.size.total.unit.basis_factor / Decimal(str(offer.product.size.total.amount))
-    prices = [offer.price, offer.regular_price, offer.member_price, offer.multi_buy.each if offer.multi_buy else None]
+    per_basis = size.each.unit.basis_factor / Decimal(repr(size.count * size.each.amount))
+    if _agrees(offer.price * per_basis, shelf):
+        return offer, []
+    prices = [offer.regular_price, offer.member_price, offer.multi_buy.each if offer.multi_buy else None]
     for price in prices:
         if price is not None and _agrees(price * per_basis, shelf):
             return offer, []
+    ours = money(offer.price * per_basis)
     ratio = float(ours / shelf)
     if _near(ratio, 100):
         return _cents_as_dollars(offer, shelf)
@@ -105,7 +107,7 @@ def _against_unit_price(offer: Offer) -> tuple[Offer, list[Finding]]:
 
 
 def _agrees(unit_price: Decimal, shelf: Decimal) -> bool:
-    return abs(unit_price - shelf) <= Decimal(str(ROUNDING)) or _near(float(unit_price / shelf), 1)
+    return abs(unit_price - shelf) <= ROUNDING or _near(float(unit_price / shelf), 1)
 
 
 def _cents_as_dollars(offer: Offer, shelf: Decimal) -> tuple[Offer, list[Finding]]:

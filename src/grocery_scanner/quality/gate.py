@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from grocery_scanner.models import Offer, utcnow
+from grocery_scanner.models import Offer, SoldBy, utcnow
 from grocery_scanner.quality.anomalies import ClassKey, class_key, history_outlier, peer_outliers
 from grocery_scanner.quality.checks import validate
 from grocery_scanner.quality.findings import Action, Finding, Kind
@@ -92,10 +92,10 @@ class QualityGate:
             if (past := history.get(key)) and (why := history_outlier(float(offer.regular_price or offer.price), past)):
                 findings.append(Finding(Kind.HISTORY_OUTLIER, Action.QUARANTINED, f"price {why}"))
                 continue
-            unit_price = offer.unit_price
-            group = class_key(offer.product.name, offer.product.brand, offer.unit)
-            if unit_price is not None and group is not None:
-                classes.setdefault(group, []).append((key, float(unit_price)))
+            if (priced := _unit_price(offer)) is not None:
+                unit_price, unit = priced
+                if (group := class_key(offer.product.name, offer.product.brand, unit)) is not None:
+                    classes.setdefault(group, []).append((key, unit_price))
         self._peers(report, classes, reference)
         for key, verdict in report.verdicts.items():
             flagged = key[0] in report.stale_stores
@@ -117,3 +117,14 @@ class QualityGate:
                 key, value = members[i]
                 detail = f"unit price ${value:.2f}/{group[0]} is {why}"
                 report.verdicts[key].findings.append(Finding(Kind.PEER_OUTLIER, Action.QUARANTINED, detail))
+
+
+def _unit_price(offer: Offer) -> tuple[float, str] | None:
+    """Offer.unit_price as a float, without its exact money arithmetic: the gate compares ratios."""
+    if offer.sold_by is SoldBy.WEIGHT and offer.price_per_kg is not None:
+        return float(offer.price_per_kg), "kg"
+    size = offer.product.size
+    if offer.price is None or size is None:
+        return None
+    unit = size.each.unit
+    return float(offer.price) * float(unit.basis_factor) / (size.count * size.each.amount), unit.price_basis
