@@ -166,6 +166,13 @@ def test_the_gate_quarantines_a_tenfold_price_among_other_stores_and_keeps_the_r
     assert [v.offer.product.store_id for v in report.quarantined] == ["a"]
     assert report.quarantined[0].findings[0].kind is Kind.PEER_OUTLIER
     assert report.stores["a"].as_dict()["accuracy"] == 0.0 and report.stores["b"].as_dict()["score"] == 100.0
+    assert report.summary()["batch"] == {  # type: ignore[comparison-overlap]
+        "offers": 4,
+        "completeness": 100.0,
+        "consistency": 100.0,
+        "accuracy": 75.0,
+        "score": 91.2,
+    }
 
 
 def test_the_gate_judges_by_history_and_by_reference_prices_from_earlier_runs() -> None:

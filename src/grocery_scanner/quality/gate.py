@@ -54,6 +54,7 @@ class GateReport:
             "offers": len(self.verdicts),
             "quarantined": len(self.quarantined),
             "remedied": len(self.remedied),
+            "batch": StoreScore.combined(self.stores.values()).as_dict(),
             "stores": {store: score.as_dict() for store, score in self.stores.items()},
             "stale_stores": self.stale_stores,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,6 +62,15 @@ class StoreScore:
         self.complete += Kind.INCOMPLETE not in kinds
         self.consistent += not kinds & CONSISTENCY
         self.accurate += not kinds & ANOMALIES and not any(f.action is Action.QUARANTINED for f in findings)
+
+    @classmethod
+    def combined(cls, scores: Iterable[StoreScore]) -> StoreScore:
+        """The scores of a whole batch, every store's offers together."""
+        total = cls()
+        for s in scores:
+            total.offers, total.complete = total.offers + s.offers, total.complete + s.complete
+            total.consistent, total.accurate = total.consistent + s.consistent, total.accurate + s.accurate
+        return total
 
     def _share(self, count: int) -> float:
         return round(100 * count / self.offers, 1) if self.offers else 100.0
