@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,6 +165,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
             error=page.error.message if page.error else None,
             offers=page.offers,
             latency_ms=round(page.latency_s * 1000) if page.latency_s is not None else None,
+            skus=list(page.skus) if page.skus else None,
             created_at=page.started_at,
             started_at=page.started_at,
             finished_at=page.finished_at,
@@ -184,6 +186,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
                 error=excluded.error,
                 offers=excluded.offers,
                 latency_ms=excluded.latency_ms,
+                skus=excluded.skus,
                 started_at=excluded.started_at,
                 finished_at=excluded.finished_at,
             ),
@@ -353,6 +356,40 @@ async def last_known_offers(
     for product, row in (await session.execute(statement)).all():
         offers.setdefault(product.id, _offer(product, row))
     return list(offers.values())
+
+
+async def last_prices(
+    session: AsyncSession, keys: Iterable[tuple[str, str]], since: datetime, exclude_run: str | None = None
+) -> dict[tuple[str, str], Decimal | None]:
+    """Each product's newest recorded price since `since`, outside `exclude_run`."""
+    wanted = list(set(keys))
+    prices: dict[tuple[str, str], Decimal | None] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        statement = (
+            select(ProductRow.store_id, ProductRow.sku, OfferRow.price_cents)
+            .join(OfferRow, OfferRow.product_id == ProductRow.id)
+            .where(tuple_(ProductRow.store_id, ProductRow.sku).in_(wanted[start : start + 500]))
+            .where(OfferRow.observed_at >= since, OfferRow.quality != HELD)
+            .where(OfferRow.run_id.is_distinct_from(exclude_run))
+            .order_by(OfferRow.observed_at.desc())
+        )
+        for store_id, sku, price_cents in (await session.execute(statement)).all():
+            prices.setdefault((store_id, sku), dollars(price_cents))
+    return prices
+
+
+async def searches_holding(session: AsyncSession, skus: dict[str, set[str]], since: datetime) -> dict[str, set[str]]:
+    """Per store, the queries whose answers since `since` held any of these products."""
+    statement = select(SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.skus).where(
+        SearchItemRow.store_id.in_(list(skus)),
+        SearchItemRow.finished_at >= since,
+        SearchItemRow.skus.is_not(None),
+    )
+    holding: dict[str, set[str]] = {}
+    for store_id, query, found in (await session.execute(statement)).all():
+        if skus[store_id].intersection(found or ()):
+            holding.setdefault(store_id, set()).add(query)
+    return holding
 
 
 def _offer(product: ProductRow, row: OfferRow) -> Offer:

@@ -91,6 +91,7 @@ class SearchItemRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     offers: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[int | None] = mapped_column(Integer)  # the store's answer time, without queueing
+    skus: Mapped[list[str] | None] = mapped_column(JSON)  # the products the page found
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -67,6 +67,7 @@ class PageOutcome:
     error: RecordedError | None = None
     latency_s: float | None = None  # the answer's own time, without the wait for a turn
     cached: bool = False  # served from the cache: no request reached the store
+    skus: tuple[str, ...] = ()  # the products it found: which searches' cached answers a price change spoils
 
 
 @dataclass
@@ -128,6 +129,15 @@ class StoreClient:
         ]
         return await cache.preload(requests)
 
+    async def forget(self, profile: StoreProfile, queries: list[str]) -> None:
+        """Drops the cache's answers to these searches (all their pages) from every tier."""
+        if not isinstance(cache := self.fetcher.layers.get("cache"), CacheLayer):
+            return
+        connector = get_connector(profile.connector)
+        for query in queries:
+            for page in range(self.max_pages):
+                await cache.forget(profile, connector.build_request(profile, query, page))
+
     async def fetch_page(self, profile: StoreProfile, query: str, page: int) -> ParsedPage:
         """One page of search results; raises the FetchError subclass that names the failure."""
         connector = get_connector(profile.connector)
@@ -185,7 +195,8 @@ class StoreClient:
                 break
             from_cache = parsed.cache_tier is not None
             latency = None if from_cache else parsed.latency_s  # a cached answer says nothing of the store now
-            outcome = PageOutcome(page, started, utcnow(), len(parsed.offers), latency_s=latency, cached=from_cache)
+            skus = tuple(o.product.sku for o in parsed.offers)
+            outcome = PageOutcome(page, started, utcnow(), len(skus), latency_s=latency, cached=from_cache, skus=skus)
             result.pages.append(outcome)
             result.offers.extend(parsed.offers)
             result.skipped.extend(parsed.skipped)

@@ -39,6 +39,7 @@ from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.breaker_memory import remembered_breakers
 from grocery_scanner.workflow.fallback import from_alternatives, last_known
 from grocery_scanner.workflow.gating import gate_results
+from grocery_scanner.workflow.invalidation import forget_changed
 from grocery_scanner.workflow.recording import SearchRecorder, register_searches
 from grocery_scanner.workflow.stages import (
     Ingredients,
@@ -208,6 +209,10 @@ async def search_stage(run: PlanContext) -> None:
                 alternative = await from_alternatives(
                     stores.client, stores.alternatives, run.results, run.db, run.run_id, deadline
                 )
+            found = [r for per_query in run.results.values() for r in per_query]
+            run.stats["cache_invalidated"] = await forget_changed(
+                stores.client, stores.profiles, found, run.db, run.run_id
+            )
         run.stats["requests_per_store"] = stores.client.requests_per_store()
         run.stats["rate_per_s"] = {p.id: p.limits.rate_per_s for p in stores.profiles}
         stale = await last_known(run.results, {p.id: p for p in stores.profiles}, run.db, run.run_id)

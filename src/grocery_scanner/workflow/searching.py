@@ -8,6 +8,7 @@ from grocery_scanner.services import Services
 from grocery_scanner.storage import repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
+from grocery_scanner.workflow.invalidation import forget_changed
 from grocery_scanner.workflow.recording import SearchRecorder, register_searches
 from grocery_scanner.workflow.stages import ProgressCallback, search_offers
 
@@ -30,10 +31,12 @@ async def recorded_search(
                 await register_searches(db, run_id, stores.profiles, queries)
                 recorder = SearchRecorder(db, run_id)
                 found = await search_offers(stores.client, stores.profiles, queries, progress, recorder)
+                results = [r for per_query in found.values() for r in per_query]
+                await forget_changed(stores.client, stores.profiles, results, db, run_id)
     except BaseException as exc:
         async with db.session() as session:
             await repository.finish_run(session, run_id, "failed", None, str(exc) or type(exc).__name__)
         raise
     async with db.session() as session:
         await repository.finish_run(session, run_id, "succeeded")
-    return [r for per_query in found.values() for r in per_query]
+    return results
