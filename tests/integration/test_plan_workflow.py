@@ -253,10 +253,11 @@ async def test_progress_events_cover_every_search(settings, db, line_parser) -> 
     assert [e.done for e in searches] == list(range(1, len(searches) + 1))
     stages = [e for e in events if e.stage == "stage"]
     assert [(e.detail, e.done, e.total) for e in stages] == [
-        ("read", 1, 4),
-        ("search", 2, 4),
-        ("match", 3, 4),
-        ("optimise", 4, 4),
+        ("read", 1, 5),
+        ("search", 2, 5),
+        ("quality", 3, 5),
+        ("match", 4, 5),
+        ("optimise", 5, 5),
     ]
 
 
