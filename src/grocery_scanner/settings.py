@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     # the quality gate's staleness watch: a store whose prices have not changed (or whose own
     # Last-Modified has not moved) for this many days is flagged
     stale_after_days: int = Field(default=7, ge=1)
+    dlq_alert_threshold: int = Field(default=25, ge=1)  # plans warn (and log) when this many searches wait
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
 

@@ -10,20 +10,30 @@ import contextlib
 import os
 import signal
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from grocery_scanner.cli.consoles import console, err_console
+from grocery_scanner.cli.consoles import OutputFormat, PlanFormat, console, err_console
 from grocery_scanner.cli.quality import quality_app
+from grocery_scanner.cli.recovery import dlq_app, workflows_app
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import VISIT_COST, Strategy
 from grocery_scanner.settings import load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from grocery_scanner.services import Services
+    from grocery_scanner.storage.database import Database
+    from grocery_scanner.workflow.plan_run import PlanResult
+    from grocery_scanner.workflow.stages import ProgressCallback
+
+    PlanWork = Callable[[Database, ProgressCallback], Awaitable[PlanResult]]
 
 
 class _PlanFirst(TyperGroup):
@@ -43,18 +53,8 @@ app.add_typer(stores_app, name="stores")
 cache_app = typer.Typer(no_args_is_help=True, help="The cache of store answers.")
 app.add_typer(cache_app, name="cache")
 app.add_typer(quality_app, name="quality")
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class PlanFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
+app.add_typer(workflows_app, name="workflows")
+app.add_typer(dlq_app, name="dlq")
 
 
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
@@ -136,8 +136,10 @@ def offers(
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path | None) -> None:
     """Fail before any work when the report could not be written."""
+    if path is None:
+        return
     if path.is_dir():
         raise UserInputError(f"--output {path}: is a directory")
     folder = path.parent
@@ -235,9 +237,15 @@ def match(
         err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
 
 
+PlanFormatOpt = Annotated[PlanFormat, typer.Option("--format", "-f")]
+OutputPathOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")]
+
+
 @app.command()
 def plan(
-    inputs: Annotated[list[str], typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Recipe files (text, JSON, HTML), recipe URLs or lists.")
+    ] = None,
     store_set: StoreSetOpt = None,
     stores: Annotated[str | None, typer.Option("--stores", help="Comma-separated store ids; default: all.")] = None,
     strategy: Annotated[
@@ -250,17 +258,26 @@ def plan(
     budget: Annotated[str | None, typer.Option("--budget", help="Spend at most this many dollars.")] = None,
     servings: ServingsOpt = None,
     rules: RulesOpt = None,
-    output: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.table,
-    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    output: PlanFormatOpt = PlanFormat.table,
+    output_path: OutputPathOpt = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Go on with a stopped plan run (its id, or the start of it).")
+    ] = None,
 ) -> None:
     """Plan what to buy where: parse, search every store, match, optimise, report."""
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Bar
-
-    from grocery_scanner.cli import plan_report
     from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget, parse_visit_cost
-    from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
+    from grocery_scanner.workflow.plan_run import PlanRequest, resume_plan, run_plan
 
+    if resume is not None:
+        if inputs:
+            raise UserInputError("--resume goes on with the run's own inputs: give no others")
+        services = _services(parsing=True)
+        _check_writable(output_path)
+        result = _run_with_progress(services, lambda db, progress: resume_plan(resume, services, db, progress))
+        report_plan(result, output, output_path)
+        return
+    if not inputs:
+        raise UserInputError("no input given: name one or more recipe files, URLs or lists (or --resume RUN)")
     if max_stores is not None and max_stores < 1:
         raise OptimizerInputError(f"--max-stores: must be at least 1, got {max_stores}")
     services = _services(parsing=True)
@@ -277,11 +294,19 @@ def plan(
         rules_file=rules,
         timeout_s=settings.run_timeout_s,
     )
-    if output_path is not None:
-        _check_writable(output_path)
+    _check_writable(output_path)
     from grocery_scanner.stores.profiles import load_store_set
 
     load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work
+    result = _run_with_progress(services, lambda db, progress: run_plan(request, services, db, progress))
+    report_plan(result, output, output_path)
+
+
+def _run_with_progress(services: Services, work: PlanWork) -> PlanResult:
+    """Runs `work(db, on_progress)` (a plan, new or resumed) with a progress bar on stderr; SIGTERM and
+    Ctrl-C stop it the same way, recorded as interrupted."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
     async def run():
         with Bar(
@@ -303,16 +328,22 @@ def plan(
             # SIGTERM stops the run the way Ctrl-C does: the run is recorded as interrupted
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
             async with services.database() as db:
-                return await run_plan(request, services, db, on_progress)
+                return await work(db, on_progress)
 
     try:
-        result = asyncio.run(run())
+        return asyncio.run(run())
     except asyncio.CancelledError:
         err_console.print("terminated: the run was stopped and recorded as interrupted")
         sys.exit(143)
     except KeyboardInterrupt:
         err_console.print("interrupted: the run was stopped and recorded as interrupted")
         sys.exit(130)
+
+
+def report_plan(result: PlanResult, output: PlanFormat, output_path: Path | None) -> None:
+    """The plan in the chosen format, on stdout or in a file; exit 1 when nothing could be bought."""
+    from grocery_scanner.cli import plan_report
+
     _print_problems(result.problems)
     if output is PlanFormat.table:
         if output_path is not None:

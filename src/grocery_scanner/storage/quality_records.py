@@ -16,7 +16,7 @@ from grocery_scanner.models import utcnow
 from grocery_scanner.quality.anomalies import ClassKey, class_key
 from grocery_scanner.quality.findings import Action
 from grocery_scanner.quality.gate import GateReport, ProductKey
-from grocery_scanner.storage.repository import HELD, _utc, cents
+from grocery_scanner.storage.repository import HELD, as_utc, cents
 from grocery_scanner.storage.tables import OfferRow, ProductRow, QualityEventRow, RunRow
 
 HISTORY_DAYS = 90
@@ -81,6 +81,8 @@ async def reference_prices(
 async def record_gate(session: AsyncSession, run_id: str | None, report: GateReport) -> None:
     """The gate's findings as events; this run's observations of quarantined offers held, of remedied
     ones corrected (the history keeps the corrected price, the event the one read)."""
+    if run_id is not None:  # a resumed run judges its offers again: its earlier findings give way
+        await session.execute(delete(QualityEventRow).where(QualityEventRow.run_id == run_id))
     judged = {key: v for key, v in report.verdicts.items() if v.findings}
     if not judged:
         return
@@ -211,7 +213,7 @@ async def summary(session: AsyncSession, store_id: str | None = None, days: int 
     scored_at = None
     for run in runs.all():
         scores = ((run.stats or {}).get("quality") or {}).get("stores", {})
-        scored_at = _utc(run.started_at)
+        scored_at = as_utc(run.started_at)
     if store_id:
         scores = {k: v for k, v in scores.items() if k == store_id}
     return QualitySummary(counts, list(remedies), held, scores, scored_at)
@@ -237,7 +239,7 @@ async def unchanged_stores(session: AsyncSession, store_ids: Iterable[str], days
     )
     watched: dict[str, list[int]] = {}
     for store_id, first, last, distinct in (await session.execute(statement)).all():
-        if _utc(last) - _utc(first) >= timedelta(days=days):
+        if as_utc(last) - as_utc(first) >= timedelta(days=days):
             watched.setdefault(store_id, []).append(distinct)
     return {
         store: f"none of its prices changed in {days} days ({len(counts)} products watched)"

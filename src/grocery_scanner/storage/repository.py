@@ -47,7 +47,7 @@ def dollars(value: int | None) -> Decimal | None:
     return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
-def _upsert(session: AsyncSession, table: Any) -> Any:
+def upsert(session: AsyncSession, table: Any) -> Any:
     """An INSERT that may meet rows another process inserted meanwhile (SQLite or PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
@@ -56,7 +56,7 @@ def _upsert(session: AsyncSession, table: Any) -> Any:
 async def save_stores(session: AsyncSession, profiles: list[StoreProfile]) -> None:
     if not profiles:
         return
-    statement = _upsert(session, StoreRow).values(
+    statement = upsert(session, StoreRow).values(
         [dict(id=p.id, name=p.name, connector=p.connector, base_url=p.base_url) for p in profiles]
     )
     excluded = statement.excluded
@@ -93,7 +93,7 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
             )
     if new_products:
         # another run may create the same products at the same time: its rows are as good as ours
-        statement = _upsert(session, ProductRow).values(list(new_products.values()))
+        statement = upsert(session, ProductRow).values(list(new_products.values()))
         await session.execute(statement.on_conflict_do_nothing(index_elements=[ProductRow.store_id, ProductRow.sku]))
         ids = await _product_ids(session, by_store)
     # one executemany of plain rows: the ORM unit of work is ten times slower for thousands of rows
@@ -142,7 +142,7 @@ async def add_searches(session: AsyncSession, run_id: str, searches: list[tuple[
     if not searches:
         return
     now = utcnow()
-    statement = _upsert(session, SearchItemRow).values(
+    statement = upsert(session, SearchItemRow).values(
         [
             dict(run_id=run_id, store_id=s, query=q, page=0, status="pending", attempts=0, offers=0, created_at=now)
             for s, q in dict.fromkeys(searches)
@@ -174,7 +174,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
     ]
     if not rows:
         return
-    statement = _upsert(session, SearchItemRow).values(rows)
+    statement = upsert(session, SearchItemRow).values(rows)
     excluded = statement.excluded
     await session.execute(
         statement.on_conflict_do_update(
@@ -225,7 +225,7 @@ async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, l
 async def breaker_states(session: AsyncSession) -> list[BreakerSnapshot]:
     rows = (await session.scalars(select(BreakerStateRow))).all()
     return [
-        BreakerSnapshot(r.store_id, BreakerState(r.state), r.trips, r.open_until and _utc(r.open_until), r.reason)
+        BreakerSnapshot(r.store_id, BreakerState(r.state), r.trips, r.open_until and as_utc(r.open_until), r.reason)
         for r in rows
     ]
 
@@ -238,21 +238,21 @@ async def save_breaker_states(session: AsyncSession, snapshots: list[BreakerSnap
         dict(store_id=b.store_id, state=b.state.value, trips=b.trips, open_until=b.open_until, reason=b.reason)
         for b in snapshots
     ]
-    statement = _upsert(session, BreakerStateRow).values([{**v, "updated_at": now} for v in values])
+    statement = upsert(session, BreakerStateRow).values([{**v, "updated_at": now} for v in values])
     changed = {c: statement.excluded[c] for c in ("state", "trips", "open_until", "reason", "updated_at")}
     await session.execute(statement.on_conflict_do_update(index_elements=[BreakerStateRow.store_id], set_=changed))
 
 
 async def save_cached_answer(session: AsyncSession, key: str, store_id: str, expires_at: datetime, body: str) -> None:
     now = utcnow()
-    statement = _upsert(session, CachedAnswerRow).values(
+    statement = upsert(session, CachedAnswerRow).values(
         key=key, store_id=store_id, stored_at=now, expires_at=expires_at, body=body
     )
     changed = {c: statement.excluded[c] for c in ("stored_at", "expires_at", "body")}
     await session.execute(statement.on_conflict_do_update(index_elements=[CachedAnswerRow.key], set_=changed))
 
 
-def _utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive UTC times."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -293,7 +293,7 @@ async def recent_runs(session: AsyncSession, limit: int, stale_after_s: float) -
     for row in rows:
         status = row.status
         beat_at = row.heartbeat_at or row.started_at
-        beat_at = _utc(beat_at)
+        beat_at = as_utc(beat_at)
         if status == "running" and (now - beat_at).total_seconds() > stale_after_s:
             status = "abandoned"
         summaries.append(RunSummary(row.id, row.kind, status, row.started_at, row.finished_at, row.error))
@@ -354,7 +354,7 @@ async def last_known_offers(
     )
     offers: dict[int, Offer] = {}
     for product, row in (await session.execute(statement)).all():
-        offers.setdefault(product.id, _offer(product, row))
+        offers.setdefault(product.id, offer_from_row(product, row))
     return list(offers.values())
 
 
@@ -392,12 +392,12 @@ async def searches_holding(session: AsyncSession, skus: dict[str, set[str]], sin
     return holding
 
 
-def _offer(product: ProductRow, row: OfferRow) -> Offer:
+def offer_from_row(product: ProductRow, row: OfferRow) -> Offer:
     """An offer as it was recorded (the reverse of save_offers)."""
     total = dollars(row.multi_buy_total_cents)
     deal = MultiBuy(quantity=row.multi_buy_quantity, total=total) if row.multi_buy_quantity and total else None
     sold_by = SoldBy(row.sold_by)
-    observed = _utc(row.observed_at)
+    observed = as_utc(row.observed_at)
     return Offer(
         product=Product(
             store_id=product.store_id,

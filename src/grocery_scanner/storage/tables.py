@@ -169,3 +169,34 @@ class QualityEventRow(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # quarantined: held, released, dropped
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StageCheckpointRow(Base):
+    """A finished stage's output, as JSON, so a resumed run need not do it again."""
+
+    __tablename__ = "stage_checkpoints"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("workflow_runs.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeadLetterRow(Base):
+    """A search that could not be done (retries exhausted, or a failure retrying cannot mend), waiting
+    for a person: retried or dropped by command. One per store and query while it stays open."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(300))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("workflow_runs.id"))  # the run that last failed it
+    failure_class: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # what a retry needs: store set, store, query
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # open, resolved (a retry succeeded), dropped

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy.exc import SQLAlchemyError
 
-from grocery_scanner.errors import GroceryError
+from grocery_scanner.errors import CircuitOpen, GroceryError, UserInputError
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Recipe
 from grocery_scanner.models.match import NeedMatch
@@ -32,7 +33,7 @@ from grocery_scanner.quality.gate import GateReport
 from grocery_scanner.quality.scores import LOW, doubts
 from grocery_scanner.reliability.priority import Priority, requests_at
 from grocery_scanner.services import Services
-from grocery_scanner.storage import repository
+from grocery_scanner.storage import recovery_records, repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
 from grocery_scanner.stores.profiles import load_store_set
@@ -41,6 +42,7 @@ from grocery_scanner.workflow.fallback import from_alternatives, last_known
 from grocery_scanner.workflow.gating import gate_results
 from grocery_scanner.workflow.invalidation import forget_changed
 from grocery_scanner.workflow.recording import SearchRecorder, register_searches
+from grocery_scanner.workflow.resume import Resume, finished_searches
 from grocery_scanner.workflow.stages import (
     Ingredients,
     Progress,
@@ -51,6 +53,8 @@ from grocery_scanner.workflow.stages import (
     read_ingredients,
     search_offers,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,27 @@ class PlanRequest:
             "budget": str(self.budget) if self.budget is not None else None,
             "servings": self.servings,
             "priority": self.priority.name.lower(),
+            "rules_file": str(self.rules_file) if self.rules_file else None,
+            "timeout_s": self.timeout_s,
         }
+
+    @classmethod
+    def from_description(cls, described: dict[str, Any]) -> PlanRequest:
+        """The request a run recorded (`describe`), to resume it."""
+        budget, rules = described.get("budget"), described.get("rules_file")
+        return cls(
+            inputs=list(described["inputs"]),
+            store_set=described.get("store_set", "demo"),
+            store_ids=described.get("stores"),
+            strategy=Strategy(described.get("strategy", Strategy.BALANCED.value)),
+            visit_cost=Decimal(described.get("visit_cost", VISIT_COST)),
+            max_stores=described.get("max_stores"),
+            budget=Decimal(budget) if budget is not None else None,
+            servings=described.get("servings"),
+            rules_file=Path(rules) if rules else None,
+            timeout_s=float(described.get("timeout_s", 300.0)),
+            priority=Priority[str(described.get("priority", "interactive")).upper()],
+        )
 
 
 @dataclass
@@ -95,6 +119,10 @@ class RunTimeout(GroceryError):
     pass
 
 
+class RunCancelled(GroceryError):
+    pass
+
+
 async def run_plan(
     request: PlanRequest,
     services: Services,
@@ -103,8 +131,40 @@ async def run_plan(
 ) -> PlanResult:
     async with db.session() as session:
         run_id = await repository.start_run(session, "plan", request.describe())
+    return await _execute(request, services, db, run_id, progress)
+
+
+async def resume_plan(
+    ref: str, services: Services, db: Database, progress: ProgressCallback | None = None
+) -> PlanResult:
+    """Goes on with a stopped plan run (failed, interrupted, or its process died): its checkpoints and
+    finished searches are kept, only the rest is done."""
+    async with db.session() as session:
+        run = await recovery_records.find_run(session, ref)
+        if run.kind != "plan":
+            raise UserInputError(f"run {run.id[:8]} is a {run.kind} run, not a plan: only plans resume")
+        if run.status in ("succeeded", "cancelled"):
+            raise UserInputError(f"run {run.id[:8]} {run.status}: there is nothing to resume")
+        if not await recovery_records.claim_run(session, run.id, services.settings.run_stale_s):
+            raise UserInputError(f"run {run.id[:8]} is still running (its heartbeat is fresh): not resumed")
+        saved = await recovery_records.checkpoints(session, run.id)
+        before = await recovery_records.found_before(session, run.id)
+    request = PlanRequest.from_description(run.request)
+    return await _execute(request, services, db, run.id, progress, Resume(saved, before))
+
+
+async def _execute(
+    request: PlanRequest,
+    services: Services,
+    db: Database,
+    run_id: str,
+    progress: ProgressCallback | None,
+    resume: Resume | None = None,
+) -> PlanResult:
     stats: dict[str, Any] = {"timings_s": {}}
-    heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings.heartbeat_s))
+    cancel = asyncio.Event()  # set by the heartbeat when `workflows cancel` asks this run to stop
+    beat = services.settings.heartbeat_s
+    heartbeat = asyncio.create_task(_heartbeat(db, run_id, beat, cancel, asyncio.current_task()))
     try:
         async with asyncio.timeout(request.timeout_s):
             # wrong stores or rules fail the recorded run like any other stage would
@@ -113,11 +173,15 @@ async def run_plan(
             run = PlanContext(
                 request, services, db, run_id, services.matcher(request.rules_file), names, progress, stats
             )
+            run.resume = resume
             result = await _run_stages(run)
     except TimeoutError:
         await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
         raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C or SIGTERM: recorded, then passed on
+        if cancel.is_set() and (task := asyncio.current_task()) is not None and task.uncancel() == 0:
+            await _fail(db, run_id, stats, "cancelled by request", status="cancelled")
+            raise RunCancelled(f"run {run_id[:8]} was cancelled (grocery-scanner workflows cancel)") from None
         await _fail(db, run_id, stats, "interrupted", status="interrupted")
         raise
     except BaseException as exc:
@@ -131,13 +195,20 @@ async def run_plan(
     return result
 
 
-async def _heartbeat(db: Database, run_id: str, every_s: float) -> None:
-    """Touch the run while this process lives; a run whose process died stops beating."""
+async def _heartbeat(
+    db: Database, run_id: str, every_s: float, cancel: asyncio.Event, owner: asyncio.Task[Any] | None
+) -> None:
+    """Touch the run while this process lives (a run whose process died stops beating), and stop the
+    run (`owner`, the task running it) when `workflows cancel` asks it to."""
     while True:
         await asyncio.sleep(every_s)
         with contextlib.suppress(SQLAlchemyError):  # a busy database: the next beat will do
             async with db.session() as session:
                 await repository.beat(session, run_id)
+                if await recovery_records.cancel_requested(session, run_id) and owner is not None:
+                    cancel.set()
+                    owner.cancel()
+                    return
 
 
 async def _fail(db: Database, run_id: str, stats: dict[str, Any], error: str, status: str = "failed") -> None:
@@ -162,6 +233,7 @@ class PlanContext:
     matches: list[NeedMatch] = field(default_factory=list)
     plan: Plan | None = None
     gate: GateReport | None = None  # the quality stage's verdicts, for the scores on plan lines
+    resume: Resume | None = None  # what a stopped run had done, when this one goes on with it
 
     def dump_output(self, stage: str) -> bytes:
         """A stage's output as JSON: what a checkpoint keeps."""
@@ -197,6 +269,10 @@ async def search_stage(run: PlanContext) -> None:
     assert run.ingredients is not None
     queries = list(dict.fromkeys(q for n in run.ingredients.needs if not n.pantry for q in run.matcher.queries(n)))
     recorder = SearchRecorder(run.db, run.run_id)
+    finished = finished_searches(run.resume) if run.resume is not None else {}
+    if run.resume is not None:  # what it recorded before is not recorded twice
+        recorder.recorded.update(run.resume.before.offers)
+    run.stats["resumed_searches"] = len(finished)
     async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
         await register_searches(run.db, run.run_id, stores.profiles, queries)
         deadline = run.services.settings.search_deadline_s
@@ -204,7 +280,7 @@ async def search_stage(run: PlanContext) -> None:
         with requests_at(run.request.priority):  # the searches' tasks inherit it
             async with remembered_breakers(run.db, stores.client, asked):
                 run.results = await search_offers(
-                    stores.client, stores.profiles, queries, run.progress, recorder, deadline
+                    stores.client, stores.profiles, queries, run.progress, recorder, deadline, finished
                 )
                 alternative = await from_alternatives(
                     stores.client, stores.alternatives, run.results, run.db, run.run_id, deadline
@@ -221,7 +297,9 @@ async def search_stage(run: PlanContext) -> None:
     run.stats["stale_searches"] = stale
     results = [r for per_query in run.results.values() for r in per_query]
     failed = [r for r in results if r.error]
-    run.stats.update(requests=sum(r.requests for r in results), searches=len(results), failed_searches=len(failed))
+    run.stats["dead_letters"] = await dead_letter(failed, run)
+    sent = sum(r.requests for r in results if (r.store_id, r.query) not in finished)  # by this process
+    run.stats.update(requests=sent, searches=len(results), failed_searches=len(failed))
     if results and len(failed) == len(results) and not stale and not alternative:
         cause = first_cause([r.error for r in failed if r.error is not None])
         raise GroceryError(f"every store search failed, e.g. {failed[0].store_id}: {cause}")
@@ -231,6 +309,20 @@ async def quality_stage(run: PlanContext) -> None:
     """Every offer through the quality gate: quarantined ones never reach matching."""
     run.results, run.gate = await gate_results(run.results, run.db, run.run_id, run.services.settings, run.store_names)
     run.stats["quality"] = run.gate.summary()
+
+
+async def dead_letter(failed: list[StoreResult], run: PlanContext) -> int:
+    """Searches that failed after their retries (or for good) wait in the dead-letter queue; a breaker
+    that was open sent nothing, so it is no failure of the search. Returns the queue's open size."""
+    letters = [
+        (r.store_id, r.query, type(r.error).__name__, r.error.message)
+        for r in failed
+        if r.error is not None and not isinstance(r.error, CircuitOpen)
+    ]
+    async with run.db.session() as session:
+        if letters:
+            await recovery_records.add_dead_letters(session, run.run_id, letters, run.request.store_set)
+        return await recovery_records.open_letters(session)
 
 
 async def match_stage(run: PlanContext) -> None:
@@ -254,6 +346,13 @@ async def optimise_stage(run: PlanContext) -> None:
         run.plan.warnings.append(f"{name}: {searches} failed searches answered with its last known prices (stale)")
     if run.gate is not None:
         _quality_notes(run.plan, run.gate, run.store_names)
+    threshold = run.services.settings.dlq_alert_threshold
+    if (waiting := run.stats.get("dead_letters", 0)) >= threshold:
+        alert = (
+            f"the dead-letter queue holds {waiting} failed searches (alert at {threshold}): grocery-scanner dlq list"
+        )
+        log.warning(alert)
+        run.plan.warnings.append(alert)
 
 
 def _quality_notes(plan: Plan, gate: GateReport, names: dict[str, str]) -> None:
@@ -292,13 +391,38 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 )
 
 
+# stages whose output is kept as a checkpoint; the search stage keeps its own, search by search (search
+# items and the offers they found), and the stages after it are quick to do again
+CHECKPOINTED = frozenset({"read"})
+
+
 async def _run_stages(run: PlanContext) -> PlanResult:
     timings = run.stats["timings_s"]
     for done, (name, stage) in enumerate(STAGES, 1):
         started = time.perf_counter()
-        await stage(run)
+        if not _restored(run, name):
+            await stage(run)
+            if name in CHECKPOINTED:
+                async with run.db.session() as session:
+                    await recovery_records.save_checkpoint(session, run.run_id, name, run.dump_output(name).decode())
         timings[name] = round(time.perf_counter() - started, 3)
         if run.progress:  # a "stage" event: how many of the stages have finished, and which
             run.progress(Progress("stage", done, len(STAGES), name))
     assert run.ingredients is not None and run.plan is not None
+    if run.resume is not None:
+        run.plan.warnings.extend(run.resume.problems)
     return PlanResult(run.run_id, run.plan, run.ingredients.recipes, run.matches, run.ingredients.problems, run.stats)
+
+
+def _restored(run: PlanContext, stage: str) -> bool:
+    """A resumed run takes a stage's output from its checkpoint; one that cannot be read is reported and
+    the stage done again."""
+    saved = run.resume.checkpoints.get(stage) if run.resume is not None else None
+    if saved is None or run.resume is None:
+        return False
+    try:
+        run.load_output(stage, saved.encode())
+    except ValueError as exc:  # pydantic's ValidationError included
+        run.resume.problems.append(f"the {stage} stage's checkpoint was unreadable ({type(exc).__name__}): done again")
+        return False
+    return True

@@ -72,17 +72,23 @@ async def search_offers(
     progress: ProgressCallback | None = None,
     on_result: Callable[[StoreResult], Awaitable[None]] | None = None,
     deadline_s: float | None = None,
+    finished: dict[tuple[str, str], StoreResult] | None = None,
 ) -> dict[str, list[StoreResult]]:
     """Stage 2: each distinct query at each store, once, concurrently; each search records its own
     outcome (offers or the failure), so one store's failure never stops the others.
 
     `on_result` receives each finished search as it finishes (the workflow records its prices
-    then, while the other searches are still under way)."""
+    then, while the other searches are still under way). `finished`: searches a resumed run had done,
+    by store and query; they are not sent again."""
     unique = list(dict.fromkeys(queries))
+    finished = finished or {}
     await client.preload(profiles, unique)  # the cache's answers for them, fetched from disk in one go
     total = len(unique) * len(profiles)
-    done = 0
     results: dict[str, list[StoreResult]] = {q: [] for q in unique}
+    for (_, query), result in finished.items():
+        if query in results:
+            results[query].append(result)
+    done = sum(len(r) for r in results.values())
 
     async def one(profile: StoreProfile, query: str) -> None:
         nonlocal done
@@ -98,9 +104,13 @@ async def search_offers(
         async with asyncio.TaskGroup() as group:  # stopped (Ctrl-C, SIGTERM): every search cleans up first
             for query in unique:
                 for profile in profiles:
-                    group.create_task(one(profile, query))
+                    if (profile.id, query) not in finished:
+                        group.create_task(one(profile, query))
     except ExceptionGroup as failed:  # not a store's failure (each search keeps its own): a fault of ours
         raise failed.exceptions[0] from None
+    order = {p.id: i for i, p in enumerate(profiles)}  # in the stores' order, not the order they finished:
+    for per_query in results.values():  # equal prices then fall the same way in every run, resumed or not
+        per_query.sort(key=lambda r: order.get(r.store_id, len(order)))
     return results
 
 

@@ -1,0 +1,56 @@
+"""What a stopped run had done, made ready to go on from: its checkpoints and its finished searches.
+
+A finished search is rebuilt from its search items (the products each page found) and the offers the
+run recorded, so it is not sent to the store again. Anything unreadable is reported and redone: the rest
+of the run still resumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from grocery_scanner.storage.recovery_records import FoundBefore
+from grocery_scanner.storage.tables import SearchItemRow
+from grocery_scanner.stores.client import PageOutcome, StoreResult
+
+
+@dataclass
+class Resume:
+    checkpoints: dict[str, str]  # stage -> its output, as JSON
+    before: FoundBefore
+    problems: list[str] = field(default_factory=list)  # what could not be read back, and was redone
+
+
+def finished_searches(resume: Resume) -> dict[tuple[str, str], StoreResult]:
+    """The searches the run finished with an answer, rebuilt; a search item that cannot be read back
+    (or whose offers are missing) is reported and left to be searched again."""
+    by_search: dict[tuple[str, str], list[SearchItemRow]] = {}
+    for item in resume.before.items:
+        by_search.setdefault((item.store_id, item.query), []).append(item)
+    finished = {}
+    for (store_id, query), items in by_search.items():
+        if any(item.status != "done" for item in items):
+            continue  # pending (cut off), failed (to be tried again) or served by the cache (costs nothing)
+        rebuilt = _rebuilt(store_id, query, sorted(items, key=lambda i: i.page), resume)
+        if rebuilt is not None:
+            finished[(store_id, query)] = rebuilt
+    return finished
+
+
+def _rebuilt(store_id: str, query: str, items: Iterable[SearchItemRow], resume: Resume) -> StoreResult | None:
+    result = StoreResult(store_id, query)
+    for item in items:
+        skus = item.skus
+        if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus):
+            resume.problems.append(f"search item {item.id} ({store_id}: {query!r}) was unreadable: searched again")
+            return None
+        offers = [resume.before.offers.get((store_id, sku)) for sku in skus]
+        if any(o is None for o in offers):
+            resume.problems.append(f"search item {item.id} ({store_id}: {query!r}) lost its offers: searched again")
+            return None
+        result.offers.extend(o for o in offers if o is not None)
+        latency = item.latency_ms / 1000 if item.latency_ms is not None else None
+        started = item.started_at or item.created_at
+        finished = item.finished_at or started
+        result.pages.append(PageOutcome(item.page, started, finished, len(skus), latency_s=latency, skus=tuple(skus)))
+    return result
