@@ -271,7 +271,7 @@ def plan(
     if resume is not None:
         if inputs:
             raise UserInputError("--resume goes on with the run's own inputs: give no others")
-        services = _services(parsing=True)
+        services = _services()  # its ingredients come from its checkpoint: no parser to load
         _check_writable(output_path)
         result = _run_with_progress(services, lambda db, progress: resume_plan(resume, services, db, progress))
         report_plan(result, output, output_path)

@@ -44,6 +44,8 @@ class DemoStore:
     rng: random.Random = field(init=False)
     # when each request arrived (monotonic seconds): what a pacing check counts, as the store sees it
     arrivals: list[float] = field(default_factory=list)
+    # each search request served, as (query, page): what a resumed run may not ask again
+    searched: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -109,6 +111,7 @@ class Simulator:
         app.router.add_get("/__admin/stores", self._admin_stores)
         app.router.add_get("/__admin/{store}/faults", self._admin_get_faults)
         app.router.add_get("/__admin/{store}/arrivals", self._admin_arrivals)
+        app.router.add_get("/__admin/{store}/searched", self._admin_searched)
         app.router.add_put("/__admin/{store}/faults", self._admin_put_faults)
         app.router.add_patch("/__admin/{store}/faults", self._admin_put_faults)
         app.router.add_get("/{store}/robots.txt", self._robots_txt)
@@ -171,6 +174,9 @@ class Simulator:
     async def _admin_arrivals(self, request: web.Request) -> web.Response:
         return web.json_response(self._store(request).arrivals)
 
+    async def _admin_searched(self, request: web.Request) -> web.Response:
+        return web.json_response(self._store(request).searched)
+
     async def _admin_get_faults(self, request: web.Request) -> web.Response:
         return web.json_response(self._store(request).faults.model_dump(mode="json"))
 
@@ -222,6 +228,7 @@ class Simulator:
             query, number, size = _query(connector, request, body_json, store.profile.page_size)
         except ValueError as exc:
             raise web.HTTPBadRequest(text=f"bad paging parameter: {exc}") from exc
+        store.searched.append((query, number))
         hits = store.search.search(query)
         chosen = store.with_anomalies(hits[number * size : (number + 1) * size])
         page = formats.Page(chosen, number, size, len(hits), query, faults.layout_changed)

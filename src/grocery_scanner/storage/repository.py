@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, insert, select, tuple_, update
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,6 +120,7 @@ async def save_offers(session: AsyncSession, offers: list[Offer], run_id: str | 
                 source_modified_at=o.source_modified_at,
                 search_query=o.search_query,
                 shelf_unit_price_cents=cents(o.shelf_unit_price),
+                pack_size=str(o.product.size) if o.product.size else None,
             )
             for o in offers
         ],
@@ -165,7 +166,7 @@ async def finish_search(session: AsyncSession, run_id: str, result: StoreResult)
             error=page.error.message if page.error else None,
             offers=page.offers,
             latency_ms=round(page.latency_s * 1000) if page.latency_s is not None else None,
-            skus=list(page.skus) if page.skus else None,
+            skus=list(page.skus) if page.error is None else None,
             created_at=page.started_at,
             started_at=page.started_at,
             finished_at=page.finished_at,
@@ -309,6 +310,8 @@ async def finish_run(
 
 
 async def save_plan(session: AsyncSession, run_id: str, plan: Plan) -> None:
+    """The run's plan; a resumed run's replaces the one it had (one plan per run)."""
+    await session.execute(delete(PlanRow).where(PlanRow.run_id == run_id))
     session.add(
         PlanRow(
             run_id=run_id,
@@ -405,7 +408,7 @@ def offer_from_row(product: ProductRow, row: OfferRow) -> Offer:
             name=product.name,
             brand=product.brand,
             size_text=product.size_text,
-            size=parse_size(product.size_text),
+            size=parse_size(row.pack_size or product.size_text),
             department=product.department,
         ),
         price=dollars(row.price_cents),

@@ -63,6 +63,9 @@ class OfferRow(Base):
     source_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search_query: Mapped[str | None] = mapped_column(String(300))
     shelf_unit_price_cents: Mapped[int | None] = mapped_column(Integer)  # the store's own unit price
+    # the pack size as the connector read it (canonical text: "~600 g" for an item sold by weight), which
+    # may differ from the product's printed size and, sold by weight, from one observation to the next
+    pack_size: Mapped[str | None] = mapped_column(String(64))
     # ok; remedied (corrected by the quality gate); held (quarantined: in no history, fallback or plan)
     quality: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
 
