@@ -16,7 +16,13 @@ class UserInputError(GroceryError):
 
 
 class FetchError(GroceryError):
-    """A store request failed."""
+    """A store request failed.
+
+    `permanent`: asking again (a retry, a resumed run) cannot mend it; the search waits in the
+    dead-letter queue for a person. `alert`: what it may mean, said in the plan and the log."""
+
+    permanent = False
+    alert: str | None = None
 
     def __init__(self, store_id: str, message: str) -> None:
         super().__init__(f"{store_id}: {message}")
@@ -47,13 +53,21 @@ class ServerError(FetchError):
 class Blocked(FetchError):
     """HTTP 401/403/412 or a block page: do not retry, open the breaker."""
 
+    permanent = True
+    alert = "the store blocks our requests"
+
 
 class ClientError(FetchError):
     """Any other 4xx: our request is wrong, do not retry."""
 
+    permanent = True
+
 
 class ParseError(FetchError):
     """The response did not have the shape the connector expects (layout change, truncation)."""
+
+    permanent = True
+    alert = "its pages are not what its connector reads: a possible layout change"
 
 
 class CircuitOpen(FetchError):

@@ -314,11 +314,12 @@ async def quality_stage(run: PlanContext) -> None:
 async def dead_letter(failed: list[StoreResult], run: PlanContext) -> int:
     """Searches that failed after their retries (or for good) wait in the dead-letter queue; a breaker
     that was open sent nothing, so it is no failure of the search. Returns the queue's open size."""
-    letters = [
-        (r.store_id, r.query, type(r.error).__name__, r.error.message)
-        for r in failed
-        if r.error is not None and not isinstance(r.error, CircuitOpen)
-    ]
+    pairs = [(r, r.error) for r in failed if r.error is not None and not isinstance(r.error, CircuitOpen)]
+    letters = [(e.store_id, r.query, type(e).__name__, e.message) for r, e in pairs]
+    for store_id, alert in sorted({(e.store_id, e.alert) for _, e in pairs if e.alert}):
+        name = run.store_names.get(store_id, store_id)
+        run.stats.setdefault("alerts", []).append(f"{name}: {alert}")
+        log.warning("%s: %s", name, alert)
     async with run.db.session() as session:
         if letters:
             await recovery_records.add_dead_letters(session, run.run_id, letters, run.request.store_set)
@@ -346,6 +347,7 @@ async def optimise_stage(run: PlanContext) -> None:
         run.plan.warnings.append(f"{name}: {searches} failed searches answered with its last known prices (stale)")
     if run.gate is not None:
         _quality_notes(run.plan, run.gate, run.store_names)
+    run.plan.warnings.extend(run.stats.get("alerts", []))
     threshold = run.services.settings.dlq_alert_threshold
     if (waiting := run.stats.get("dead_letters", 0)) >= threshold:
         alert = (

@@ -1,14 +1,16 @@
 """What a stopped run had done, made ready to go on from: its checkpoints and its finished searches.
 
 A finished search is rebuilt from its search items (the products each page found) and the offers the
-run recorded, so it is not sent to the store again. Anything unreadable is reported and redone: the rest
-of the run still resumes."""
+run recorded, so it is not sent to the store again; one that failed for good (blocked, a page its
+connector cannot read) stays failed, one that failed for a passing reason is tried again. Anything
+unreadable is reported and redone: the rest of the run still resumes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from grocery_scanner import errors
 from grocery_scanner.storage.recovery_records import FoundBefore
 from grocery_scanner.storage.tables import SearchItemRow
 from grocery_scanner.stores.client import PageOutcome, StoreResult
@@ -29,8 +31,12 @@ def finished_searches(resume: Resume) -> dict[tuple[str, str], StoreResult]:
         by_search.setdefault((item.store_id, item.query), []).append(item)
     finished = {}
     for (store_id, query), items in by_search.items():
+        if failed := [i for i in items if i.status == "failed"]:
+            if _permanent(failed[-1].failure_class):  # asking again cannot mend it: it stays failed
+                finished[(store_id, query)] = _failed(store_id, query, failed[-1])
+            continue  # otherwise tried again
         if any(item.status != "done" for item in items):
-            continue  # pending (cut off), failed (to be tried again) or served by the cache (costs nothing)
+            continue  # pending (cut off) or served by the cache (costs no request again)
         rebuilt = _rebuilt(store_id, query, sorted(items, key=lambda i: i.page), resume)
         if rebuilt is not None:
             finished[(store_id, query)] = rebuilt
@@ -54,3 +60,16 @@ def _rebuilt(store_id: str, query: str, items: Iterable[SearchItemRow], resume: 
         finished = item.finished_at or started
         result.pages.append(PageOutcome(item.page, started, finished, len(skus), latency_s=latency, skus=tuple(skus)))
     return result
+
+
+def _permanent(failure_class: str | None) -> bool:
+    kind = getattr(errors, failure_class or "", None)
+    return isinstance(kind, type) and issubclass(kind, errors.FetchError) and kind.permanent
+
+
+def _failed(store_id: str, query: str, item: SearchItemRow) -> StoreResult:
+    kind = getattr(errors, item.failure_class or "")
+    error = kind(store_id, item.error or "failed")
+    started = item.started_at or item.created_at
+    outcome = PageOutcome(item.page, started, item.finished_at or started, error=error)
+    return StoreResult(store_id, query, pages=[outcome], error=error)
