@@ -277,7 +277,7 @@ def plan(
         report_plan(result, output, output_path)
         return
     if not inputs:
-        raise UserInputError("no input given: name one or more recipe files, URLs or lists (or --resume RUN)")
+        raise typer.BadParameter("name one or more recipe files, URLs or lists (or --resume RUN)", param_hint="INPUTS")
     if max_stores is not None and max_stores < 1:
         raise OptimizerInputError(f"--max-stores: must be at least 1, got {max_stores}")
     services = _services(parsing=True)
