@@ -61,11 +61,14 @@ async def test_no_tenfold_price_is_bought_and_the_plan_says_what_it_set_aside(
 ) -> None:
     services = Services(settings, line_parser=line_parser)
     tenfold = tenfold_skus(settings)
-    first = await run_plan(PlanRequest(inputs=RECIPES, store_set=str(anomalous_set)), services, db)
-    # then the measured case: a plan limited to that store, judged by the history the first one left
+    # the measured case on a fresh install: a plan limited to that store, nothing recorded before it
     limited = await run_plan(
         PlanRequest(inputs=RECIPES, store_set=str(anomalous_set), store_ids=["maple-market"]), services, db
     )
+    # what no sibling on its shelf could vouch for was compared with two stores the plan left out
+    assert len(limited.stats["quality"]["asked_elsewhere"]) == 2
+    first = await run_plan(PlanRequest(inputs=RECIPES, store_set=str(anomalous_set)), services, db)
+    assert first.stats["quality"]["asked_elsewhere"] == {}  # it asked every store itself
     for result in (first, limited):
         bought = [line for line in result.plan.lines if line.store_id == "maple-market"]
         assert bought or result is first  # a plan over every store may well buy nothing there

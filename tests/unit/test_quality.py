@@ -212,3 +212,12 @@ def test_staleness_a_frozen_last_modified_and_a_copied_feed() -> None:
     differ = [offer(name=f"P{i}", store="a") for i in range(25)]
     differ += [offer(name=f"P{i}", store="b", price="3.59", shelf=None) for i in range(25)]
     assert copied_prices(differ) == {}
+
+
+def test_an_offer_nothing_can_vouch_for_is_marked_unverified() -> None:
+    alone = offer(price="34.90", shelf="69.80")
+    assert QualityGate().run([alone]).unverified == {("a", "Red Lentils")}
+    history = {("a", "Red Lentils"): [34.90, 34.90, 34.90]}
+    assert QualityGate().run([alone], history=history).unverified == set()
+    three = [offer(store=s) for s in "abc"]
+    assert QualityGate().run(three).unverified == set()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from grocery_scanner.models import Offer, SoldBy, utcnow
-from grocery_scanner.quality.anomalies import ClassKey, class_key, history_outlier, peer_outliers
+from grocery_scanner.quality.anomalies import MIN_HISTORY, ClassKey, class_key, history_outlier, peer_outliers
 from grocery_scanner.quality.checks import validate
 from grocery_scanner.quality.findings import Action, Finding, Kind
 from grocery_scanner.quality.scores import StoreScore, offer_score
@@ -40,6 +40,9 @@ class GateReport:
     stores: dict[str, StoreScore] = field(default_factory=dict)
     stale_stores: dict[str, str] = field(default_factory=dict)
     judged_at: datetime = field(default_factory=utcnow)
+    # accepted offers nothing could vouch for: no history of their own, too few of their class to compare
+    unverified: set[ProductKey] = field(default_factory=set)
+    asked_elsewhere: dict[str, int] = field(default_factory=dict)  # requests to other stores, to compare with
 
     @property
     def quarantined(self) -> list[Verdict]:
@@ -57,6 +60,8 @@ class GateReport:
             "batch": StoreScore.combined(self.stores.values()).as_dict(),
             "stores": {store: score.as_dict() for store, score in self.stores.items()},
             "stale_stores": self.stale_stores,
+            "unverified": len(self.unverified),
+            "asked_elsewhere": self.asked_elsewhere,
         }
 
 
@@ -90,14 +95,19 @@ class QualityGate:
             verdict = report.verdicts[key] = Verdict(offer, findings)
             if verdict.quarantined or offer.price is None:
                 continue
-            if (past := history.get(key)) and (why := history_outlier(float(offer.regular_price or offer.price), past)):
+            past = history.get(key, ())
+            if past and (why := history_outlier(float(offer.regular_price or offer.price), past)):
                 findings.append(Finding(Kind.HISTORY_OUTLIER, Action.QUARANTINED, f"price {why}"))
                 continue
+            unvouched = len(past) < MIN_HISTORY
             if (priced := _unit_price(offer)) is not None:
                 unit_price, unit = priced
                 if (group := class_key(offer.product.name, offer.product.brand, unit)) is not None:
                     classes.setdefault(group, []).append((key, unit_price))
-        self._peers(report, classes, reference)
+                    unvouched = False  # until its class proves too small (_peers)
+            if unvouched:
+                report.unverified.add(key)
+        self._peers(report, classes, reference, history)
         for key, verdict in report.verdicts.items():
             flagged = key[0] in report.stale_stores
             verdict.score = offer_score(verdict.offer, verdict.findings, now, flagged)
@@ -109,10 +119,12 @@ class QualityGate:
         report: GateReport,
         classes: dict[ClassKey, list[tuple[ProductKey, float]]],
         reference: Mapping[ClassKey, Sequence[float]],
+        history: Mapping[ProductKey, Sequence[float]],
     ) -> None:
         for group, members in classes.items():
             outside = reference.get(group, ())
             if len(members) + len(outside) < 3:
+                report.unverified.update(key for key, _ in members if len(history.get(key, ())) < MIN_HISTORY)
                 continue
             for i, why in peer_outliers([value for _, value in members], outside).items():
                 key, value = members[i]

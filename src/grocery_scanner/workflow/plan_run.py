@@ -307,7 +307,10 @@ async def search_stage(run: PlanContext) -> None:
 
 async def quality_stage(run: PlanContext) -> None:
     """Every offer through the quality gate: quarantined ones never reach matching."""
-    run.results, run.gate = await gate_results(run.results, run.db, run.run_id, run.services.settings, run.store_names)
+    request = run.request
+    run.results, run.gate = await gate_results(
+        run.results, run.db, run.run_id, run.services, request.store_set, run.store_names
+    )
     run.stats["quality"] = run.gate.summary()
 
 
