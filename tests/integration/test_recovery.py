@@ -156,3 +156,18 @@ async def test_failed_searches_wait_in_the_dead_letter_queue_until_retried_or_dr
     assert every[first.id].status == "resolved" and every[first.id].attempts == 3
     assert every[second.id].status == "dropped"
     assert all(every[d.id].status == "resolved" for d in rest)
+
+
+async def test_a_later_plan_that_finds_what_failed_resolves_its_dead_letters(
+    settings, db, line_parser, tmp_path
+) -> None:
+    store_set = _store_set(tmp_path / "stores.yaml", failing=True)
+    services = Services(settings, line_parser=line_parser)
+    request = PlanRequest(inputs=[str(EXAMPLES / "pancakes.txt")], store_set=str(store_set))
+    first = await run_plan(request, services, db)
+    assert first.stats["dead_letters"] > 0
+    _store_set(store_set, failing=False)
+    second = await run_plan(request, services, db)
+    assert second.stats["dead_letters"] == 0
+    async with db.session() as session:
+        assert {d.status for d in await recovery_records.dead_letters(session, None)} == {"resolved"}

@@ -84,7 +84,7 @@ def workflows_show(run_id: RunArg) -> None:
     console.print(f"stage checkpoints: {', '.join(sorted(saved)) or 'none'}")
     counts = Counter(i.status for i in items)
     console.print(f"search pages: {', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}")
-    for item in [i for i in items if i.status == "failed"][:20]:
+    for item in [i for i in items if i.status in ("failed", "dead")][:20]:
         console.print(f"  failed: {item.store_id}: {item.query!r}: {item.error}")
     for letter in letters:
         console.print(f"  dead letter {letter.id} ({letter.status}): {letter.store_id}: {letter.query!r}")

@@ -135,7 +135,7 @@ async def crash_and_resume(inputs: list[str], workdir: Path, kill_at: float = 0.
         resume_to_running_s=round((running_at or time.perf_counter()) - started, 3),
         resumed_s=round(resumed_s, 3),
         repeated_requests=len(asked_again & finished),
-        items_lost=sum(i[4] not in ("done", "failed", "cached") for i in after),
+        items_lost=sum(i[4] not in ("done", "failed", "dead", "cached") for i in after),
         plan_equal=_purchases(workdir / "resumed.json") == _purchases(workdir / "clean.json"),
         resumed_searches=int(stats.get("resumed_searches", 0)),
     )

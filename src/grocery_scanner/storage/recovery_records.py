@@ -126,6 +126,27 @@ async def add_dead_letters(
             letter.failure_class, letter.reason = failure_class, reason
 
 
+async def settle_letters(
+    session: AsyncSession, run_id: str, done: list[tuple[str, str]], dead: list[tuple[str, str]]
+) -> None:
+    """Open letters of searches that have now succeeded are resolved; the search items of searches that
+    failed for good are marked dead (a resume leaves them to the queue)."""
+    now = utcnow()
+    for store_id, query in done:
+        await session.execute(
+            update(DeadLetterRow)
+            .where(DeadLetterRow.store_id == store_id, DeadLetterRow.query == query, DeadLetterRow.status == "open")
+            .values(status="resolved", last_seen=now)
+        )
+    for store_id, query in dead:
+        await session.execute(
+            update(SearchItemRow)
+            .where(SearchItemRow.run_id == run_id, SearchItemRow.store_id == store_id, SearchItemRow.query == query)
+            .where(SearchItemRow.status == "failed")
+            .values(status="dead")
+        )
+
+
 async def dead_letters(session: AsyncSession, status: str | None = "open") -> list[DeadLetterRow]:
     statement = select(DeadLetterRow).order_by(DeadLetterRow.id)
     if status:

@@ -207,7 +207,7 @@ async def search_outcomes(session: AsyncSession, since: datetime) -> dict[str, l
         .where(
             SearchItemRow.finished_at.is_not(None),
             SearchItemRow.finished_at >= since,
-            SearchItemRow.status.in_(("done", "failed")),
+            SearchItemRow.status.in_(("done", "failed", "dead")),
         )
         .order_by(SearchItemRow.finished_at)
     )

@@ -88,7 +88,9 @@ class SearchItemRow(Base):
     store_id: Mapped[str] = mapped_column(String(64))
     query: Mapped[str] = mapped_column(String(300))
     page: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # pending, done, cached (no request), failed
+    # pending (leased to its run while the run's heartbeat lasts), done, cached (no request), failed,
+    # dead (failed for good: left to the dead-letter queue)
+    status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_class: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)

@@ -48,7 +48,8 @@ async def gate_results(
     report = gate.run(offers, history, reference, stale)
     if report.unverified:
         unvouched = [o for o in offers if (o.product.store_id, o.product.sku) in report.unverified]
-        extra, asked = await _elsewhere(unvouched, stores, services, db, run_id, store_set)
+        searched = {r.store_id for per_query in results.values() for r in per_query}  # failed ones too
+        extra, asked = await _elsewhere(unvouched, searched, services, db, run_id, store_set)
         if extra:
             reference = {key: [*reference.get(key, ()), *extra.get(key, ())] for key in reference.keys() | extra.keys()}
             report = gate.run(offers, history, reference, stale)

@@ -323,9 +323,12 @@ async def dead_letter(failed: list[StoreResult], run: PlanContext) -> int:
         name = run.store_names.get(store_id, store_id)
         run.stats.setdefault("alerts", []).append(f"{name}: {alert}")
         log.warning("%s: %s", name, alert)
+    done = [(r.store_id, r.query) for rs in run.results.values() for r in rs if r.error is None]
+    dead = [(e.store_id, r.query) for r, e in pairs if e.permanent]
     async with run.db.session() as session:
         if letters:
             await recovery_records.add_dead_letters(session, run.run_id, letters, run.request.store_set)
+        await recovery_records.settle_letters(session, run.run_id, done, dead)
         return await recovery_records.open_letters(session)
 
 

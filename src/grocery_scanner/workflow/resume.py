@@ -31,8 +31,8 @@ def finished_searches(resume: Resume) -> dict[tuple[str, str], StoreResult]:
         by_search.setdefault((item.store_id, item.query), []).append(item)
     finished = {}
     for (store_id, query), items in by_search.items():
-        if failed := [i for i in items if i.status == "failed"]:
-            if _permanent(failed[-1].failure_class):  # asking again cannot mend it: it stays failed
+        if failed := [i for i in items if i.status in ("failed", "dead")]:
+            if failed[-1].status == "dead" or _permanent(failed[-1].failure_class):  # asking again cannot mend it
                 finished[(store_id, query)] = _failed(store_id, query, failed[-1])
             continue  # otherwise tried again
         if any(item.status != "done" for item in items):
