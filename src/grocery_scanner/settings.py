@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     # None: a search waits as long as its store's retries and pacing take
     search_deadline_s: float | None = Field(default=None, gt=0)
     heartbeat_s: float = Field(default=5.0, gt=0)  # a running plan marks itself alive this often
-    run_stale_s: float = Field(default=30.0, gt=0)  # a running run silent this long is shown as abandoned
+    # a running run silent this long is abandoned (resumable), and its searches' leases run out
+    run_stale_s: float = Field(default=30.0, gt=0)
     currency: str = Field(default="CAD", pattern=r"^[A-Z]{3}$")  # plans compare prices in it; others are quarantined
     # the quality gate's staleness watch: a store whose prices have not changed (or whose own
     # Last-Modified has not moved) for this many days is flagged
@@ -78,6 +79,15 @@ class Settings(BaseSettings):
     dlq_alert_threshold: int = Field(default=25, ge=1)  # plans warn (and log) when this many searches wait
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Settings:
+        if self.heartbeat_s >= self.run_stale_s:
+            raise ValueError(
+                f"heartbeat_s ({self.heartbeat_s:g}) must be shorter than run_stale_s ({self.run_stale_s:g}): "
+                "a live run would look dead between its beats"
+            )
+        return self
 
     def url_policy(self) -> UrlPolicy:
         from grocery_scanner.ingest.urls import UrlPolicy  # late: settings load before anything else

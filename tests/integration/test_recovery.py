@@ -52,6 +52,7 @@ async def test_a_plan_killed_mid_search_resumes_without_asking_again_and_makes_t
     assert outcome.finished_before > 0 and outcome.pending_before > 0  # killed in the middle of its searches
     assert outcome.repeated_requests == 0
     assert outcome.resumed_searches == outcome.finished_before
+    assert outcome.reclaimed_searches > 0  # those in flight when it died were taken over
     assert outcome.items_lost == 0
     assert outcome.plan_equal
 
@@ -90,6 +91,30 @@ async def test_a_run_is_leased_by_its_heartbeat(settings, db) -> None:
         assert await recovery_records.claim_run(session, run_id, stale_after_s=30)
     async with db.session() as session:
         assert not await recovery_records.claim_run(session, run_id, stale_after_s=30)
+
+
+async def test_searches_are_leased_and_a_dead_processs_return_to_the_pool(settings, db) -> None:
+    async with db.session() as session:
+        run_id = await repository.start_run(session, "plan", {"inputs": []})
+        await repository.add_searches(session, run_id, [("s", "milk"), ("s", "eggs")])
+    later, earlier = utcnow() + timedelta(seconds=30), utcnow() - timedelta(seconds=1)
+    async with db.session() as session:  # another process holds "milk" and is alive; nobody holds "eggs"
+        held = (SearchItemRow.run_id == run_id) & (SearchItemRow.query == "milk")
+        await session.execute(
+            update(SearchItemRow).where(held).values(status="leased", owner="other", lease_until=later)
+        )
+    async with db.session() as session:
+        assert await recovery_records.lease_searches(session, run_id, ttl_s=30) == 0
+    async with db.session() as session:
+        items = {i.query: i for i in await repository.search_items(session, run_id)}
+    assert items["milk"].owner == "other" and items["eggs"].owner == recovery_records.OWNER
+    assert items["eggs"].status == "leased"
+    async with db.session() as session:  # the other process died: its lease runs out, the item returns
+        await session.execute(update(SearchItemRow).where(held).values(lease_until=earlier))
+    async with db.session() as session:
+        assert await recovery_records.lease_searches(session, run_id, ttl_s=30) == 1
+        items = {i.query: i for i in await repository.search_items(session, run_id)}
+    assert {i.owner for i in items.values()} == {recovery_records.OWNER}
 
 
 async def test_cancel_stops_a_running_plan_and_closes_a_stopped_one(settings, db, line_parser) -> None:

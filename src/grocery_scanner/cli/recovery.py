@@ -57,7 +57,8 @@ def workflows_list(limit: Annotated[int, typer.Option("--limit", min=1, max=1000
     for column in ("Run", "Kind", "Status", "Started", "Search pages", "Resume"):
         table.add_column(column)
     for run, items in _in_session(work, services):
-        pages = f"{sum(items.values()) - items['pending']}/{sum(items.values())}" if items else ""
+        finished = sum(items.values()) - items["pending"] - items["leased"]
+        pages = f"{finished}/{sum(items.values())}" if items else ""
         resumable = run.kind == "plan" and run.status in ("failed", "interrupted", "abandoned")
         hint = f"workflows resume {run.id[:8]}" if resumable else ""
         table.add_row(run.id[:8], run.kind, run.status, f"{run.started_at:%Y-%m-%d %H:%M:%S}", pages, hint)

@@ -35,7 +35,8 @@ class CrashOutcome:
     repeated_requests: int  # pages done before the kill that the resumed run asked for again
     items_lost: int  # the run's search pages neither done nor failed once it finished
     plan_equal: bool  # the same purchases and total as an uninterrupted run
-    resumed_searches: int
+    resumed_searches: int  # finished searches the resumed run kept
+    reclaimed_searches: int  # searches in flight (leased by the killed process) that it took over
 
 
 def _store_set(sim: Simulator, path: Path) -> Path:
@@ -69,6 +70,7 @@ async def _plan(args: list[str], data_dir: Path, store_set: Path, out: Path) -> 
         "GROCERY_DATA_DIR": str(data_dir),
         "GROCERY_FETCH_LAYERS": NO_CACHE,
         "GROCERY_RUN_STALE_S": "1",  # the killed run counts as dead at once: no waiting in a test
+        "GROCERY_HEARTBEAT_S": "0.3",
     }
     command = [sys.executable, "-m", "grocery_scanner", "plan", *args, "--store-set", str(store_set)]
     return await asyncio.create_subprocess_exec(
@@ -138,4 +140,5 @@ async def crash_and_resume(inputs: list[str], workdir: Path, kill_at: float = 0.
         items_lost=sum(i[4] not in ("done", "failed", "dead", "cached") for i in after),
         plan_equal=_purchases(workdir / "resumed.json") == _purchases(workdir / "clean.json"),
         resumed_searches=int(stats.get("resumed_searches", 0)),
+        reclaimed_searches=int(stats.get("reclaimed_searches", 0)),
     )

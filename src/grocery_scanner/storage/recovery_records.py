@@ -3,6 +3,9 @@ found, and the dead-letter queue."""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,6 +70,36 @@ async def cancel_requested(session: AsyncSession, run_id: str) -> bool:
 
 def _aware(value: datetime | None) -> datetime:
     return as_utc(value) if value is not None else utcnow() - timedelta(days=365)
+
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, as a lease holder
+
+
+async def lease_searches(session: AsyncSession, run_id: str, ttl_s: float, take_over: bool = False) -> int:
+    """Leases the run's unfinished searches to this process until `ttl_s` from now: pending ones, ones
+    whose lease ran out (their process died) and, for a run this process has just claimed, any still
+    leased (they were in flight when it died). Returns how many were taken from another process."""
+    now = utcnow()
+    leased = SearchItemRow.status == "leased"
+    reclaimable = leased if take_over else leased & (SearchItemRow.lease_until < now)
+    mine = SearchItemRow.run_id == run_id
+    taken = await session.scalar(select(func.count(SearchItemRow.id)).where(mine, reclaimable))
+    await session.execute(
+        update(SearchItemRow)
+        .where(mine, or_(SearchItemRow.status == "pending", reclaimable))
+        .values(status="leased", owner=OWNER, lease_until=now + timedelta(seconds=ttl_s))
+        .execution_options(synchronize_session=False)
+    )
+    return int(taken or 0)
+
+
+async def renew_leases(session: AsyncSession, run_id: str, ttl_s: float) -> None:
+    await session.execute(
+        update(SearchItemRow)
+        .where(SearchItemRow.run_id == run_id, SearchItemRow.owner == OWNER, SearchItemRow.status == "leased")
+        .values(lease_until=utcnow() + timedelta(seconds=ttl_s))
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def save_checkpoint(session: AsyncSession, run_id: str, stage: str, data: str) -> None:

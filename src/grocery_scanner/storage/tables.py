@@ -88,9 +88,11 @@ class SearchItemRow(Base):
     store_id: Mapped[str] = mapped_column(String(64))
     query: Mapped[str] = mapped_column(String(300))
     page: Mapped[int] = mapped_column(Integer)
-    # pending (leased to its run while the run's heartbeat lasts), done, cached (no request), failed,
-    # dead (failed for good: left to the dead-letter queue)
+    # pending, leased (a process is on it until lease_until, renewed by its heartbeat), done, cached (no
+    # request), failed, dead (failed for good: left to the dead-letter queue)
     status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(100))  # the process holding the lease
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_class: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)

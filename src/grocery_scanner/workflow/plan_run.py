@@ -33,6 +33,7 @@ from grocery_scanner.quality.gate import GateReport
 from grocery_scanner.quality.scores import LOW, doubts
 from grocery_scanner.reliability.priority import Priority, requests_at
 from grocery_scanner.services import Services
+from grocery_scanner.settings import Settings
 from grocery_scanner.storage import recovery_records, repository
 from grocery_scanner.storage.database import Database
 from grocery_scanner.stores.client import StoreResult
@@ -163,8 +164,7 @@ async def _execute(
 ) -> PlanResult:
     stats: dict[str, Any] = {"timings_s": {}}
     cancel = asyncio.Event()  # set by the heartbeat when `workflows cancel` asks this run to stop
-    beat = services.settings.heartbeat_s
-    heartbeat = asyncio.create_task(_heartbeat(db, run_id, beat, cancel, asyncio.current_task()))
+    heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings, cancel, asyncio.current_task()))
     try:
         async with asyncio.timeout(request.timeout_s):
             # wrong stores or rules fail the recorded run like any other stage would
@@ -196,15 +196,16 @@ async def _execute(
 
 
 async def _heartbeat(
-    db: Database, run_id: str, every_s: float, cancel: asyncio.Event, owner: asyncio.Task[Any] | None
+    db: Database, run_id: str, settings: Settings, cancel: asyncio.Event, owner: asyncio.Task[Any] | None
 ) -> None:
-    """Touch the run while this process lives (a run whose process died stops beating), and stop the
-    run (`owner`, the task running it) when `workflows cancel` asks it to."""
+    """Touch the run and renew the leases on its searches while this process lives (a run whose process
+    died stops beating), and stop the run (`owner`, the task running it) when `workflows cancel` asks."""
     while True:
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(settings.heartbeat_s)
         with contextlib.suppress(SQLAlchemyError):  # a busy database: the next beat will do
             async with db.session() as session:
                 await repository.beat(session, run_id)
+                await recovery_records.renew_leases(session, run_id, settings.run_stale_s)
                 if await recovery_records.cancel_requested(session, run_id) and owner is not None:
                     cancel.set()
                     owner.cancel()
@@ -275,6 +276,10 @@ async def search_stage(run: PlanContext) -> None:
     run.stats["resumed_searches"] = len(finished)
     async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
         await register_searches(run.db, run.run_id, stores.profiles, queries)
+        async with run.db.session() as session:  # a resumed run takes over what was in flight when it died
+            run.stats["reclaimed_searches"] = await recovery_records.lease_searches(
+                session, run.run_id, run.services.settings.run_stale_s, take_over=run.resume is not None
+            )
         deadline = run.services.settings.search_deadline_s
         asked = [*stores.profiles, *stores.alternatives.values()]
         with requests_at(run.request.priority):  # the searches' tasks inherit it
