@@ -5,6 +5,7 @@ all build their parts here, so they cannot drift apart.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from grocery_scanner.fetch.chain import FetchChain, Fetcher
     from grocery_scanner.ingest.lines import LineParser
     from grocery_scanner.matching.matcher import Matcher
+    from grocery_scanner.monitoring.metrics import Metrics
     from grocery_scanner.storage.database import Database
     from grocery_scanner.stores.client import StoreClient
     from grocery_scanner.stores.profiles import StoreProfile
@@ -50,6 +52,16 @@ class Services:
     _chain: FetchChain | None = field(default=None, init=False, repr=False)
     _running: dict[str, list[StoreProfile]] = field(default_factory=dict, init=False, repr=False)
     _semantic: SemanticQueries | None = field(default=None, init=False, repr=False)
+    _metrics: Metrics | None = field(default=None, init=False, repr=False)
+
+    @property
+    def metrics(self) -> Metrics:
+        """This process's Prometheus metrics: every chain and run of these services observes into them."""
+        if self._metrics is None:
+            from grocery_scanner.monitoring.metrics import Metrics
+
+            self._metrics = Metrics()
+        return self._metrics
 
     async def __aenter__(self) -> Services:
         self._shared = AsyncExitStack()
@@ -73,6 +85,7 @@ class Services:
             return self._chain
         from grocery_scanner.fetch.chain import LayerFactory, build_chain
         from grocery_scanner.fetch.layers import FACTORIES
+        from grocery_scanner.fetch.metrics import MetricsLayer
         from grocery_scanner.fetch.transport import HttpTransport
         from grocery_scanner.reliability.pool import PoolLayer
 
@@ -81,8 +94,10 @@ class Services:
             **FACTORIES,
             "pool": partial(PoolLayer, policy=self.settings.request_pool),
             "cache": self._cache_layer,
+            "metrics": partial(MetricsLayer, metrics=self.metrics),
         }
         chain = build_chain(self.settings.fetch_layers, transport, factories)
+        self._watch_breakers(chain)
         if self._shared is not None:
             self._chain = chain
         return chain
@@ -91,7 +106,28 @@ class Services:
         from grocery_scanner.cache.layer import CacheLayer
         from grocery_scanner.cache.tiers import build_tiers
 
-        return CacheLayer(inner, build_tiers(self.settings))
+        return CacheLayer(inner, build_tiers(self.settings), self.metrics)
+
+    def _watch_breakers(self, chain: FetchChain) -> None:
+        """The chain's breakers and pacers in the metrics, for as long as the chain lives."""
+        from grocery_scanner.models import utcnow
+        from grocery_scanner.monitoring.metrics import BREAKER_STATES
+        from grocery_scanner.reliability.breaker import BreakerLayer
+        from grocery_scanner.reliability.pacing import PacingLayer
+
+        breakers, pacing = chain.layers.get("breaker"), chain.layers.get("pacing")
+        alive_breakers = weakref.ref(breakers) if isinstance(breakers, BreakerLayer) else None
+        alive_pacing = weakref.ref(pacing) if isinstance(pacing, PacingLayer) else None
+
+        def live() -> list[tuple[str, str, float]]:
+            now, figures = utcnow(), []
+            if alive_breakers is not None and (layer := alive_breakers()) is not None:
+                figures += [("breaker", s.store_id, BREAKER_STATES[s.state_at(now)]) for s in layer.snapshots(now)]
+            if alive_pacing is not None and (pacers := alive_pacing()) is not None:
+                figures += [("pacing", store, pacer.interval) for store, pacer in pacers.pacers.items()]
+            return figures
+
+        self.metrics.watch(live)
 
     @asynccontextmanager
     async def stores(

@@ -23,6 +23,7 @@ from grocery_scanner.fetch.chain import Fetched, Fetcher, Layer
 from grocery_scanner.models import utcnow
 
 if TYPE_CHECKING:
+    from grocery_scanner.monitoring.metrics import Metrics
     from grocery_scanner.stores.base import SearchRequest
     from grocery_scanner.stores.profiles import StoreProfile
 
@@ -32,9 +33,10 @@ TIER_ERRORS = (SQLAlchemyError, RedisError, OSError)
 
 
 class CacheLayer(Layer):
-    def __init__(self, inner: Fetcher, tiers: list[Tier]) -> None:
+    def __init__(self, inner: Fetcher, tiers: list[Tier], metrics: Metrics | None = None) -> None:
         super().__init__(inner)
         self.tiers = tiers
+        self.metrics = metrics
         self.hits: Counter[str] = Counter()  # by tier
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
@@ -50,8 +52,12 @@ class CacheLayer(Layer):
                 continue
             if entry is not None:
                 self.hits[tier.name] += 1
+                if self.metrics is not None:
+                    self.metrics.cache_lookups.labels(tier.name, "hit").inc()
                 await self._put(self.tiers[:at], key, entry)
                 return dataclasses.replace(entry.fetched, cache_tier=tier.name)
+        if self.metrics is not None:
+            self.metrics.cache_lookups.labels("all", "miss").inc()
         fetched = await self.inner.fetch(profile, request)
         if fetched.status == 200:
             await self._put(self.tiers, key, Entry(fetched, utcnow() + timedelta(seconds=fresh_s)))

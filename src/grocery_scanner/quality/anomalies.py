@@ -30,9 +30,14 @@ ClassKey = tuple[str, ...]
 def class_key(name: str, brand: str | None, unit: str | None) -> ClassKey | None:
     if not unit:
         return None
-    brand_words = set(words(brand)) if brand else set()
-    content = {w for w in words(name) if w not in brand_words and w not in NEUTRAL and not any(c.isdigit() for c in w)}
+    brand_words = _words(brand) if brand else frozenset()
+    content = {w for w in _words(name) if w not in brand_words and w not in NEUTRAL and not any(c.isdigit() for c in w)}
     return (unit, *sorted(content)) if content else None
+
+
+@lru_cache(maxsize=65536)  # names and brands recur across stores and sizes
+def _words(text: str) -> frozenset[str]:
+    return frozenset(words(text))
 
 
 def modified_z(value: float, history: Sequence[float]) -> float:

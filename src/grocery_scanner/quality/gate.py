@@ -43,6 +43,7 @@ class GateReport:
     # accepted offers nothing could vouch for: no history of their own, too few of their class to compare
     unverified: set[ProductKey] = field(default_factory=set)
     asked_elsewhere: dict[str, int] = field(default_factory=dict)  # requests to other stores, to compare with
+    held: int | None = None  # offers the quarantine holds after this batch (all batches), once recorded
 
     @property
     def quarantined(self) -> list[Verdict]:
@@ -62,6 +63,7 @@ class GateReport:
             "stale_stores": self.stale_stores,
             "unverified": len(self.unverified),
             "asked_elsewhere": self.asked_elsewhere,
+            "held": self.held,
         }
 
 

@@ -149,6 +149,14 @@ async def quarantine(session: AsyncSession, store_id: str | None = None) -> list
     return list((await session.scalars(statement.order_by(QualityEventRow.id.desc()))).all())
 
 
+async def held_count(session: AsyncSession) -> int:
+    """Offers the quarantine holds now."""
+    statement = select(func.count(func.distinct(QualityEventRow.offer_id))).where(
+        QualityEventRow.action == Action.QUARANTINED.value, QualityEventRow.status == HELD
+    )
+    return int(await session.scalar(statement) or 0)
+
+
 async def resolve(session: AsyncSession, event_id: int, release: bool) -> QualityEventRow:
     """Release a held offer (its price counts again) or drop it (its observation is deleted)."""
     event = await session.get(QualityEventRow, event_id)

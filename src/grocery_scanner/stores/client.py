@@ -20,7 +20,7 @@ from grocery_scanner import errors
 from grocery_scanner.cache.layer import CacheLayer
 from grocery_scanner.errors import FetchError, ParseError, RateLimited, SearchDeadline
 from grocery_scanner.fetch.chain import FetchChain, Fetched
-from grocery_scanner.fetch.metrics import CountingLayer
+from grocery_scanner.fetch.metrics import MetricsLayer
 from grocery_scanner.models import Offer
 from grocery_scanner.models.offer import utcnow
 from grocery_scanner.stores.base import ParsedPage, Skip
@@ -108,7 +108,7 @@ class StoreClient:
     def requests_per_store(self) -> dict[str, int]:
         """Requests sent per store, as the chain's counting layer saw them (empty without one)."""
         counting = self.fetcher.layers.get("metrics")
-        return counting.per_store() if isinstance(counting, CountingLayer) else {}
+        return counting.per_store() if isinstance(counting, MetricsLayer) else {}
 
     async def __aenter__(self) -> StoreClient:
         return self

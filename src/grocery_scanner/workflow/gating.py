@@ -56,6 +56,7 @@ async def gate_results(
         report.asked_elsewhere = asked
     async with db.session() as session:
         await quality_records.record_gate(session, run_id, report)
+        report.held = await quality_records.held_count(session)
     gated = {
         query: [replace(r, offers=_kept(r.offers, report)) for r in per_query] for query, per_query in results.items()
     }

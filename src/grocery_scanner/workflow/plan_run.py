@@ -165,6 +165,7 @@ async def _execute(
     stats: dict[str, Any] = {"timings_s": {}}
     cancel = asyncio.Event()  # set by the heartbeat when `workflows cancel` asks this run to stop
     heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings, cancel, asyncio.current_task()))
+    started, outcome = time.perf_counter(), "failed"
     try:
         async with asyncio.timeout(request.timeout_s):
             # wrong stores or rules fail the recorded run like any other stage would
@@ -175,13 +176,17 @@ async def _execute(
             )
             run.resume = resume
             result = await _run_stages(run)
+            outcome = "succeeded"
     except TimeoutError:
+        outcome = "timeout"
         await _fail(db, run_id, stats, f"the run took longer than {request.timeout_s:g} s and was stopped")
         raise RunTimeout(f"the run took longer than {request.timeout_s:g} s and was stopped") from None
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C or SIGTERM: recorded, then passed on
         if cancel.is_set() and (task := asyncio.current_task()) is not None and task.uncancel() == 0:
+            outcome = "cancelled"
             await _fail(db, run_id, stats, "cancelled by request", status="cancelled")
             raise RunCancelled(f"run {run_id[:8]} was cancelled (grocery-scanner workflows cancel)") from None
+        outcome = "interrupted"
         await _fail(db, run_id, stats, "interrupted", status="interrupted")
         raise
     except BaseException as exc:
@@ -189,10 +194,27 @@ async def _execute(
         raise
     finally:
         heartbeat.cancel()
+        if outcome != "succeeded":
+            _observe(services, outcome, started, stats)
     async with db.session() as session:
         await repository.save_plan(session, run_id, result.plan)
         await repository.finish_run(session, run_id, "succeeded", stats)
+    _observe(services, "succeeded", started, stats)
     return result
+
+
+def _observe(services: Services, outcome: str, started: float, stats: dict[str, Any]) -> None:
+    """The run in the process's metrics: its outcome and time, and the gauges its last stages measured."""
+    metrics = services.metrics
+    metrics.workflows.labels("plan", outcome).inc()
+    metrics.workflow_seconds.labels("plan", outcome).observe(time.perf_counter() - started)
+    if "dead_letters" in stats:
+        metrics.dead_letters.set(stats["dead_letters"])
+    quality = stats.get("quality") or {}
+    if quality.get("held") is not None:
+        metrics.quarantined.set(quality["held"])
+    for store_id, scores in quality.get("stores", {}).items():
+        metrics.quality_score.labels(store_id).set(scores["score"])
 
 
 async def _heartbeat(
