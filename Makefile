@@ -44,12 +44,12 @@ demo: $(VENV)/.installed
 	$(BIN)/grocery-scanner plan $(EXAMPLES) --max-stores 2
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench production_health_monitor.py
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
-	for b in search parsing sizes matching matching_real optimizer workflow chaos; do $(BIN)/python bench/$$b.py | tail -1; done
+	for b in search parsing sizes matching matching_real optimizer workflow chaos cache quality recovery; do $(BIN)/python bench/$$b.py | tail -1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

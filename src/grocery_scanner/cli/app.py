@@ -18,6 +18,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from grocery_scanner.cli.consoles import OutputFormat, PlanFormat, console, err_console
+from grocery_scanner.cli.monitoring import health_app, metrics
 from grocery_scanner.cli.quality import quality_app
 from grocery_scanner.cli.recovery import dlq_app, workflows_app
 from grocery_scanner.errors import GroceryError, UserInputError
@@ -55,6 +56,8 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(quality_app, name="quality")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(health_app, name="health")
+app.command()(metrics)
 
 
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
@@ -454,13 +457,10 @@ def stores_status(
 ) -> None:
     """Each store's health from its recent searches: success rate, latency, last failure, breaker, status."""
     import json
-    from datetime import timedelta
 
     from rich.table import Table
 
-    from grocery_scanner.models import utcnow
-    from grocery_scanner.reliability.health import assess
-    from grocery_scanner.storage import repository
+    from grocery_scanner.reliability.health import stores_health
     from grocery_scanner.stores.profiles import load_store_set
 
     services = _services()
@@ -468,18 +468,9 @@ def stores_status(
 
     async def run():
         async with services.database() as db, db.session() as session:
-            outcomes = await repository.search_outcomes(session, utcnow() - timedelta(minutes=window))
-            return outcomes, {b.store_id: b for b in await repository.breaker_states(session)}
+            return await stores_health(session, profiles, services.settings, window)
 
-    outcomes, breakers = asyncio.run(run())
-    now, breaker_on = utcnow(), "breaker" in services.settings.fetch_layers
-    report = []
-    for p in profiles:
-        seen = outcomes.get(p.id, [])
-        snapshot = breakers.get(p.id)
-        breaker = "off" if not breaker_on else snapshot.state_at(now) if snapshot else "closed"
-        slow = p.breaker.slow_after(p.limits.timeout_s or services.settings.http_timeout_s)
-        report.append((p, assess(p.id, seen, breaker, p.limits.rate_per_s, slow)))
+    report = list(zip(profiles, asyncio.run(run()), strict=True))
     if output is OutputFormat.json:
         console.print_json(json.dumps([h.__dict__ for _, h in report]))
         return

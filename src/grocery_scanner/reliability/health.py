@@ -8,7 +8,15 @@ Unknown: no call in the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from statistics import quantiles
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from grocery_scanner.settings import Settings
+    from grocery_scanner.stores.profiles import StoreProfile
 
 HEALTHY_SUCCESS = 0.95
 DEGRADED_SUCCESS = 0.5
@@ -57,3 +65,24 @@ def assess(store_id: str, outcomes: list[Outcome], breaker: str, rate_per_s: flo
     else:
         status = "healthy"
     return StoreHealth(store_id, len(calls), success, p50 * 1000, p95 * 1000, last_error, breaker, rate_per_s, status)
+
+
+async def stores_health(
+    session: AsyncSession, profiles: list[StoreProfile], settings: Settings, window_min: float
+) -> list[StoreHealth]:
+    """Each store's health from its searches of the last `window_min` minutes and its breaker as the
+    last run left it."""
+    from grocery_scanner.models import utcnow
+    from grocery_scanner.storage import repository
+
+    now = utcnow()
+    outcomes = await repository.search_outcomes(session, now - timedelta(minutes=window_min))
+    breakers = {b.store_id: b for b in await repository.breaker_states(session)}
+    breaker_on = "breaker" in settings.fetch_layers
+    report = []
+    for p in profiles:
+        snapshot = breakers.get(p.id)
+        breaker = "off" if not breaker_on else snapshot.state_at(now) if snapshot else "closed"
+        slow = p.breaker.slow_after(p.limits.timeout_s or settings.http_timeout_s)
+        report.append(assess(p.id, outcomes.get(p.id, []), breaker, p.limits.rate_per_s, slow))
+    return report

@@ -1,0 +1,102 @@
+"""`grocery-scanner metrics` and `health`: the figures Prometheus reads, and the health score."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from grocery_scanner.cli.consoles import OutputFormat, console
+from grocery_scanner.settings import load_settings
+
+if TYPE_CHECKING:
+    from grocery_scanner.monitoring.health_score import HealthReport
+
+health_app = typer.Typer(no_args_is_help=True, help="The health score: check, export or watch it.")
+WindowOpt = Annotated[float, typer.Option("--window", min=1, max=10080, help="Minutes of activity to judge by.")]
+
+
+def metrics(window: WindowOpt = 60) -> None:
+    """The metrics in Prometheus' text format, as the database recorded the last WINDOW minutes."""
+    from grocery_scanner.monitoring.recorded import recorded_metrics
+    from grocery_scanner.services import Services
+
+    services = Services(load_settings())
+
+    async def run() -> bytes:
+        async with services.database() as db:
+            return (await recorded_metrics(services.settings, db, window)).exposition()
+
+    sys.stdout.write(asyncio.run(run()).decode())
+
+
+def _assess(window: float) -> HealthReport:
+    from grocery_scanner.monitoring.health_score import assess_health
+    from grocery_scanner.services import Services
+
+    services = Services(load_settings())
+
+    async def run() -> HealthReport:
+        async with services.database() as db:
+            return await assess_health(services.settings, db, window)
+
+    return asyncio.run(run())
+
+
+def _table(report: HealthReport) -> Table:
+    table = Table(title=f"Health: {report.score:g}/100, {report.status} ({report.measured_at:%Y-%m-%d %H:%M:%S} UTC)")
+    for column in ("Component", "Score", "Status", "Detail"):
+        table.add_column(column, overflow="fold")
+    for c in report.components:
+        table.add_row(c.name, f"{c.score:g}" if c.score is not None else "-", c.status, c.detail)
+    return table
+
+
+@health_app.command("check")
+def health_check(
+    window: WindowOpt = 60, output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table
+) -> None:
+    """One report; exit code 0 healthy, 1 degraded, 2 unhealthy."""
+    from grocery_scanner.monitoring.health_score import EXIT_CODES
+
+    report = _assess(window)
+    if output is OutputFormat.json:
+        console.print_json(json.dumps(report.as_dict()))
+    else:
+        console.print(_table(report))
+    raise typer.Exit(EXIT_CODES[report.status])
+
+
+@health_app.command("export")
+def health_export(
+    export_file: Annotated[Path, typer.Option("--export-file", help="Where to write the report (JSON).")] = Path(
+        "health_report.json"
+    ),
+    window: WindowOpt = 60,
+) -> None:
+    """The report as JSON in a file."""
+    report = _assess(window)
+    export_file.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
+    console.print(f"health {report.status} ({report.score:g}/100) written to {export_file}")
+
+
+@health_app.command("monitor")
+def health_monitor(
+    interval: Annotated[float, typer.Option("--interval", min=1, max=3600, help="Seconds between checks.")] = 30,
+    window: WindowOpt = 60,
+) -> None:
+    """The report, checked again every INTERVAL seconds, until Ctrl-C."""
+    try:
+        with Live(_table(_assess(window)), console=console, refresh_per_second=1) as live:
+            while True:
+                time.sleep(interval)
+                live.update(_table(_assess(window)))
+    except KeyboardInterrupt:
+        console.print("stopped")
