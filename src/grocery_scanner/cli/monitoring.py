@@ -38,6 +38,8 @@ def metrics(window: WindowOpt = 60) -> None:
 
 
 def _assess(window: float) -> HealthReport:
+    """The health report, its alerts evaluated (fired, held or resolved, and sent) on the way."""
+    from grocery_scanner.monitoring.alerts import AlertManager, conditions
     from grocery_scanner.monitoring.health_score import assess_health
     from grocery_scanner.services import Services
 
@@ -45,7 +47,9 @@ def _assess(window: float) -> HealthReport:
 
     async def run() -> HealthReport:
         async with services.database() as db:
-            return await assess_health(services.settings, db, window)
+            report = await assess_health(services.settings, db, window)
+            report.alerts = await AlertManager(services.settings.alert_webhooks).evaluate(db, conditions(report))
+            return report
 
     return asyncio.run(run())
 
@@ -56,6 +60,12 @@ def _table(report: HealthReport) -> Table:
         table.add_column(column, overflow="fold")
     for c in report.components:
         table.add_row(c.name, f"{c.score:g}" if c.score is not None else "-", c.status, c.detail)
+    if report.alerts is not None:
+        alerts = report.alerts
+        caption = f"alerts: {len(alerts.fired)} fired, {len(alerts.held)} still firing, {len(alerts.resolved)} resolved"
+        if alerts.undelivered:
+            caption += f", {len(alerts.undelivered)} not delivered (retried next check)"
+        table.caption = caption
     return table
 
 

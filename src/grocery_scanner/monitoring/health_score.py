@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 from sqlalchemy import func, select, text
@@ -23,6 +23,9 @@ from grocery_scanner.storage import quality_records, recovery_records
 from grocery_scanner.storage.database import Database
 from grocery_scanner.storage.tables import OfferRow
 from grocery_scanner.stores.profiles import load_store_set
+
+if TYPE_CHECKING:
+    from grocery_scanner.monitoring.alerts import Evaluation
 
 HEALTHY, DEGRADED = 80, 50  # overall score at or above: healthy; at or above: degraded; below: unhealthy
 WEIGHTS = {"stores": 0.35, "database": 0.2, "cache": 0.1, "backlog": 0.15, "resources": 0.2}
@@ -48,6 +51,7 @@ class HealthReport:
     status: str
     components: list[Component]
     measured_at: datetime
+    alerts: Evaluation | None = None  # what the alerts made of it, where they were evaluated
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,7 @@ class HealthReport:
             "status": self.status,
             "measured_at": self.measured_at.isoformat(),
             "components": [{**asdict(c), "status": c.status} for c in self.components],
+            "alerts": asdict(self.alerts) if self.alerts is not None else None,
         }
 
 
