@@ -19,7 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from grocery_scanner.monitoring.routes import WebhookRoute
+from grocery_scanner.monitoring.config import SlaTargets, WebhookRoute
 from grocery_scanner.reliability.policies import PoolPolicy
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     # Last-Modified has not moved) for this many days is flagged
     stale_after_days: int = Field(default=7, ge=1)
     alert_webhooks: list[WebhookRoute] = Field(default_factory=list)  # besides the log, where alerts go
+    sla: SlaTargets = Field(default_factory=SlaTargets)
     dlq_alert_threshold: int = Field(default=25, ge=1)  # plans warn (and log) when this many searches wait
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long

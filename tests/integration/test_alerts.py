@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from grocery_scanner.models import utcnow
 from grocery_scanner.monitoring.alerts import AlertManager, Condition, Severity, conditions
+from grocery_scanner.monitoring.config import WebhookRoute
 from grocery_scanner.monitoring.health_score import Component, HealthReport
-from grocery_scanner.monitoring.routes import WebhookRoute
 from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database, database_url
 

@@ -79,6 +79,9 @@ async def test_a_fresh_idle_system_is_healthy_and_a_failing_store_makes_it_degra
     stores = next(c for c in after.components if c.name == "stores")
     assert stores.figures["harbour-foods"]["status"] == "unhealthy" and stores.score == 75
     assert after.score < fresh.score and after.status == "degraded"
+    sla = next(c for c in after.components if c.name == "sla")  # now there is a run to judge by
+    assert sla.score is not None and sla.figures["plan_p95_s"]["compliant"] is True
+    assert sla.figures["success_rate"]["value"] == 1.0 and sla.figures["plan_p95_s"]["samples"] == 1
     backlog = next(c for c in after.components if c.name == "backlog")
     assert backlog.figures["dead_letters"] > 0  # what failed waits in the queue
     metrics = dict(samples(services))

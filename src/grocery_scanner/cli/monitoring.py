@@ -110,3 +110,36 @@ def health_monitor(
                 live.update(_table(_assess(window)))
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+@health_app.command("sla")
+def health_sla(output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table) -> None:
+    """Each SLA target against what the runs of its window measured, with its trend and any projected breach."""
+    from grocery_scanner.monitoring.sla import SlaFigure, track
+    from grocery_scanner.services import Services
+
+    services = Services(load_settings())
+
+    async def run() -> list[SlaFigure]:
+        async with services.database() as db:
+            return await track(db, services.settings.sla)
+
+    figures = asyncio.run(run())
+    if output is OutputFormat.json:
+        console.print_json(json.dumps([f.as_dict() for f in figures]))
+        return
+    table = Table(title=f"SLA over the last {services.settings.sla.window_h:g} h")
+    for column in ("Target", "Goal", "Measured", "Samples", "Met", "Trend per hour", "Projected breach"):
+        table.add_column(column)
+    for f in figures:
+        trend = f"{f.trend.slope_per_h:+.4g} ± {f.trend.stderr_per_h:.2g}" if f.trend else "too few points"
+        breach = ""
+        if f.trend and f.trend.breach_at and f.trend.breach_range:
+            low, high = f.trend.breach_range
+            breach = f"{f.trend.breach_at:%Y-%m-%d %H:%M} ({low:%m-%d %H:%M} to {high:%m-%d %H:%M})"
+        met = "-" if f.compliant is None else "yes" if f.compliant else "no"
+        value = "-" if f.value is None else f"{f.value:g}"
+        table.add_row(
+            f.name, f"{'>=' if f.higher_is_better else '<='} {f.target:g}", value, str(f.samples), met, trend, breach
+        )
+    console.print(table)

@@ -16,8 +16,8 @@ import httpx
 from sqlalchemy import select
 
 from grocery_scanner.models import utcnow
+from grocery_scanner.monitoring.config import WebhookRoute
 from grocery_scanner.monitoring.health_score import HealthReport
-from grocery_scanner.monitoring.routes import WebhookRoute
 from grocery_scanner.storage.database import Database
 from grocery_scanner.storage.tables import AlertRow
 

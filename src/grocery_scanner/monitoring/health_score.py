@@ -3,8 +3,8 @@
 Every figure is measured now or read from what was recorded: the stores from their recent searches and
 breakers, the database from a timed query, the cache from each tier answering, the backlog from the
 dead-letter queue and the quarantine, the resources from the machine. A component with nothing to judge
-(no search in the window) says so and counts as sound: a fresh, idle, healthy system is healthy. SLA
-compliance is not tracked yet: it is listed as not measured and left out of the score."""
+(no search in the window) says so and counts as sound: a fresh, idle, healthy system is healthy; the
+SLA, with no plan run to judge by, is listed as not measured and left out of the score."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from grocery_scanner.monitoring.alerts import Evaluation
 
 HEALTHY, DEGRADED = 80, 50  # overall score at or above: healthy; at or above: degraded; below: unhealthy
-WEIGHTS = {"stores": 0.35, "database": 0.2, "cache": 0.1, "backlog": 0.15, "resources": 0.2}
+WEIGHTS = {"stores": 0.3, "database": 0.15, "cache": 0.1, "backlog": 0.15, "resources": 0.15, "sla": 0.15}
 STORE_SCORES = {"healthy": 100.0, "unknown": 100.0, "degraded": 60.0, "unhealthy": 0.0}
 EXIT_CODES = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -74,7 +74,7 @@ async def assess_health(settings: Settings, db: Database, window_min: float = 60
         await _cache(settings),
         await _backlog(settings, db, window_min),
         _resources(settings),
-        Component("sla", None, "SLA targets are not tracked yet"),
+        await _sla(settings, db),
     ]
     measured = [c for c in components if c.score is not None]
     overall = sum(WEIGHTS[c.name] * c.score for c in measured if c.score is not None)
@@ -151,3 +151,18 @@ def _resources(settings: Settings) -> Component:
     scores = [100.0 if memory < 90 else 40.0, 100.0 if disk < 95 else 40.0, 100.0 if cpu < 95 else 60.0]
     detail = f"memory {memory:.0f}% used, disk {disk:.0f}% used, CPU {cpu:.0f}%"
     return Component("resources", min(scores), detail, {"memory_pct": memory, "disk_pct": disk, "cpu_pct": cpu})
+
+
+async def _sla(settings: Settings, db: Database) -> Component:
+    from grocery_scanner.monitoring.sla import track
+
+    figures = await track(db, settings.sla)
+    judged = [f for f in figures if f.compliant is not None]
+    if not judged:
+        return Component("sla", None, f"no plan run in the last {settings.sla.window_h:g} h to judge by")
+    missed = [f"{f.name} {f.value:g} (target {f.target:g})" for f in judged if not f.compliant]
+    score = 100.0 * (len(judged) - len(missed)) / len(judged)
+    detail = f"{len(judged) - len(missed)} of {len(judged)} targets met" + (
+        f"; missed: {', '.join(missed)}" if missed else ""
+    )
+    return Component("sla", round(score, 1), detail, {f.name: f.as_dict() for f in figures})

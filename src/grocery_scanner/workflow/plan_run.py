@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -196,6 +197,7 @@ async def _execute(
         heartbeat.cancel()
         if outcome != "succeeded":
             _observe(services, outcome, started, stats)
+    stats["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # for the SLA
     async with db.session() as session:
         await repository.save_plan(session, run_id, result.plan)
         await repository.finish_run(session, run_id, "succeeded", stats)
