@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # the quality gate's staleness watch: a store whose prices have not changed (or whose own
     # Last-Modified has not moved) for this many days is flagged
     stale_after_days: int = Field(default=7, ge=1)
+    log_format: Literal["console", "json"] = "console"  # json: one object per line, for a service's logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     alert_webhooks: list[WebhookRoute] = Field(default_factory=list)  # besides the log, where alerts go
     sla: SlaTargets = Field(default_factory=SlaTargets)
     dlq_alert_threshold: int = Field(default=25, ge=1)  # plans warn (and log) when this many searches wait

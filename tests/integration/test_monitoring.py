@@ -104,3 +104,18 @@ def test_health_check_exit_codes_and_the_original_wrapper(tmp_path: Path) -> Non
     )  # fmt: skip
     assert wrapped.returncode == 0, wrapped.stderr
     assert '"score": 100.0' in export.read_text()
+
+
+def test_plan_profile_writes_a_profile_standard_viewers_open(tmp_path: Path) -> None:
+    import pstats
+
+    env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
+    profile = tmp_path / "plan.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", "plan", str(EXAMPLES / "pancakes.txt"), "--profile", str(profile),
+         "-f", "json", "-o", str(tmp_path / "plan.json")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stats = pstats.Stats(str(profile))
+    assert any("plan_run.py" in file for file, _, _ in stats.stats)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import os
 import signal
 import sys
@@ -139,17 +140,17 @@ def offers(
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
 
 
-def _check_writable(path: Path | None) -> None:
-    """Fail before any work when the report could not be written."""
+def _check_writable(path: Path | None, option: str = "--output") -> None:
+    """Fail before any work when a file the command writes could not be written."""
     if path is None:
         return
     if path.is_dir():
-        raise UserInputError(f"--output {path}: is a directory")
+        raise UserInputError(f"{option} {path}: is a directory")
     folder = path.parent
     if not folder.is_dir():
-        raise UserInputError(f"--output {path}: no such directory {folder}")
+        raise UserInputError(f"{option} {path}: no such directory {folder}")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UserInputError(f"--output {path}: not writable")
+        raise UserInputError(f"{option} {path}: not writable")
 
 
 def _better_connector(body: str, name: str, tried: str) -> str:
@@ -266,6 +267,9 @@ def plan(
     resume: Annotated[
         str | None, typer.Option("--resume", help="Go on with a stopped plan run (its id, or the start of it).")
     ] = None,
+    profile: Annotated[
+        Path | None, typer.Option("--profile", help="Write a profile of the run here (cProfile; snakeviz opens it).")
+    ] = None,
 ) -> None:
     """Plan what to buy where: parse, search every store, match, optimise, report."""
     from grocery_scanner.optimize.problem import OptimizerInputError, parse_budget, parse_visit_cost
@@ -276,7 +280,8 @@ def plan(
             raise UserInputError("--resume goes on with the run's own inputs: give no others")
         services = _services()  # its ingredients come from its checkpoint: no parser to load
         _check_writable(output_path)
-        result = _run_with_progress(services, lambda db, progress: resume_plan(resume, services, db, progress))
+        _check_writable(profile, "--profile")
+        result = _run_with_progress(services, lambda db, progress: resume_plan(resume, services, db, progress), profile)
         report_plan(result, output, output_path)
         return
     if not inputs:
@@ -298,16 +303,18 @@ def plan(
         timeout_s=settings.run_timeout_s,
     )
     _check_writable(output_path)
+    _check_writable(profile, "--profile")
     from grocery_scanner.stores.profiles import load_store_set
 
     load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work
-    result = _run_with_progress(services, lambda db, progress: run_plan(request, services, db, progress))
+    result = _run_with_progress(services, lambda db, progress: run_plan(request, services, db, progress), profile)
     report_plan(result, output, output_path)
 
 
-def _run_with_progress(services: Services, work: PlanWork) -> PlanResult:
+def _run_with_progress(services: Services, work: PlanWork, profile: Path | None = None) -> PlanResult:
     """Runs `work(db, on_progress)` (a plan, new or resumed) with a progress bar on stderr; SIGTERM and
-    Ctrl-C stop it the same way, recorded as interrupted."""
+    Ctrl-C stop it the same way, recorded as interrupted. With `profile`, the run is profiled (cProfile,
+    every stage and the event loop) into that file."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
@@ -333,8 +340,16 @@ def _run_with_progress(services: Services, work: PlanWork) -> PlanResult:
             async with services.database() as db:
                 return await work(db, on_progress)
 
+    profiler = cProfile.Profile() if profile is not None else None
     try:
-        return asyncio.run(run())
+        if profiler is None:
+            return asyncio.run(run())
+        try:
+            return profiler.runcall(asyncio.run, run())
+        finally:
+            assert profile is not None
+            profiler.dump_stats(profile)
+            err_console.print(f"profile written to {profile} (snakeviz {profile}, or python -m pstats {profile})")
     except asyncio.CancelledError:
         err_console.print("terminated: the run was stopped and recorded as interrupted")
         sys.exit(143)
@@ -629,6 +644,10 @@ def simulator_serve(
 def main() -> None:
     """Entry point: click handles usage errors; every GroceryError is one line on stderr, exit 2."""
     try:
+        from grocery_scanner.monitoring.logs import configure_logging
+
+        settings = load_settings()
+        configure_logging(settings.log_format, settings.log_level)
         app()
     except GroceryError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
