@@ -73,6 +73,11 @@ async def test_a_corrupted_checkpoint_is_reported_and_skipped_and_the_rest_resum
     assert resumed.stats["resumed_searches"] == resumed.stats["searches"] - 1  # only the damaged one again
     assert resumed.stats["requests"] == 1 and damaged[0] in resumed.stats["requests_per_store"]
     assert resumed.plan.total == first.plan.total
+    assert 0 < resumed.stats["recovery_s"] < 30  # measured for the SLA
+    from grocery_scanner.monitoring.sla import track
+
+    figures = {f.name: f for f in await track(db, settings.sla)}
+    assert figures["recovery_p95_s"].samples == 1 and figures["recovery_p95_s"].compliant
     async with db.session() as session:
         assert (await recovery_records.find_run(session, first.run_id)).status == "succeeded"
     with pytest.raises(UserInputError, match="nothing to resume"):

@@ -28,6 +28,8 @@ class SlaTargets(BaseModel):
 
     window_h: float = Field(default=24.0, gt=0, le=24 * 90)
     plan_p95_s: float = Field(default=60.0, gt=0)  # a single plan run, 95th percentile
+    batch_p95_s: float = Field(default=180.0, gt=0)  # a plan run of ten recipes or more, 95th percentile
+    recovery_p95_s: float = Field(default=30.0, gt=0)  # a resumed run, from its start until its searches go on
     success_rate: float = Field(default=0.95, gt=0, le=1)  # plan runs that succeed
     peak_memory_mb: float = Field(default=1024.0, gt=0)  # a plan process at its peak
     # search pages the cache answered: None leaves it untracked (a household's plans rarely repeat; a

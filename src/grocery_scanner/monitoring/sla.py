@@ -21,6 +21,7 @@ from grocery_scanner.storage.repository import as_utc
 from grocery_scanner.storage.tables import RunRow, SearchItemRow
 
 MIN_POINTS = 5
+BATCH_RECIPES = 10  # a plan of this many recipes or more is a batch
 
 
 @dataclass
@@ -78,8 +79,13 @@ async def track(db: Database, targets: SlaTargets) -> list[SlaFigure]:
             )
         ).all()
     finished = [r for r in runs if r.finished_at is not None and r.status != "running"]
+    succeeded = [r for r in finished if r.status == "succeeded" and r.finished_at is not None]
     durations = [(as_utc(r.finished_at), (as_utc(r.finished_at) - as_utc(r.started_at)).total_seconds())
-                 for r in finished if r.status == "succeeded" and r.finished_at is not None]  # fmt: skip
+                 for r in succeeded if r.finished_at is not None]  # fmt: skip
+    batches = [(when, seconds) for (when, seconds), r in zip(durations, succeeded, strict=True)
+               if (r.stats or {}).get("recipes", 0) >= BATCH_RECIPES]  # fmt: skip
+    recoveries = [(as_utc(r.finished_at), float(r.stats["recovery_s"])) for r in finished
+                  if r.finished_at and r.stats and "recovery_s" in r.stats]  # fmt: skip
     outcomes = [(as_utc(r.finished_at), 1.0 if r.status == "succeeded" else 0.0) for r in finished if r.finished_at]
     memory = [(as_utc(r.finished_at), float(r.stats["peak_rss_mb"])) for r in finished
               if r.finished_at and r.stats and "peak_rss_mb" in r.stats]  # fmt: skip
@@ -88,6 +94,8 @@ async def track(db: Database, targets: SlaTargets) -> list[SlaFigure]:
     hits = [(as_utc(f), 1.0 if s == "cached" else 0.0) for f, s in pages if f is not None and s in ("cached", "done")]
     figures = [
         _figure("plan_p95_s", targets.plan_p95_s, False, durations, _p95, now),
+        _figure("batch_p95_s", targets.batch_p95_s, False, batches, _p95, now),
+        _figure("recovery_p95_s", targets.recovery_p95_s, False, recoveries, _p95, now),
         _figure("success_rate", targets.success_rate, True, outcomes, _mean, now),
         _figure("peak_memory_mb", targets.peak_memory_mb, False, memory, max, now),
         _figure("quality_score", targets.quality_score, True, quality, _mean, now),

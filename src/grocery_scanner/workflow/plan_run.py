@@ -141,6 +141,7 @@ async def resume_plan(
 ) -> PlanResult:
     """Goes on with a stopped plan run (failed, interrupted, or its process died): its checkpoints and
     finished searches are kept, only the rest is done."""
+    started = time.perf_counter()
     async with db.session() as session:
         run = await recovery_records.find_run(session, ref)
         if run.kind != "plan":
@@ -152,7 +153,7 @@ async def resume_plan(
         saved = await recovery_records.checkpoints(session, run.id)
         before = await recovery_records.found_before(session, run.id)
     request = PlanRequest.from_description(run.request)
-    return await _execute(request, services, db, run.id, progress, Resume(saved, before))
+    return await _execute(request, services, db, run.id, progress, Resume(saved, before, started=started))
 
 
 async def _execute(
@@ -298,6 +299,8 @@ async def search_stage(run: PlanContext) -> None:
     if run.resume is not None:  # what it recorded before is not recorded twice
         recorder.recorded.update(run.resume.before.offers)
     run.stats["resumed_searches"] = len(finished)
+    if run.resume is not None:  # from the resume's start until its searches go on: the recovery time
+        run.stats["recovery_s"] = round(time.perf_counter() - run.resume.started, 3)
     async with run.services.stores(run.request.store_set, run.request.store_ids) as stores:
         await register_searches(run.db, run.run_id, stores.profiles, queries)
         async with run.db.session() as session:  # a resumed run takes over what was in flight when it died
@@ -365,6 +368,7 @@ async def match_stage(run: PlanContext) -> None:
     assert run.ingredients is not None
     run.matches = match_needs(run.matcher, run.ingredients.needs, run.results)
     run.stats["needs"] = len(run.ingredients.needs)
+    run.stats["recipes"] = len(run.ingredients.recipes)
 
 
 async def optimise_stage(run: PlanContext) -> None:

@@ -7,6 +7,7 @@ unreadable is reported and redone: the rest of the run still resumes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ class Resume:
     checkpoints: dict[str, str]  # stage -> its output, as JSON
     before: FoundBefore
     problems: list[str] = field(default_factory=list)  # what could not be read back, and was redone
+    started: float = field(default_factory=time.perf_counter)  # when the resume began (monotonic)
 
 
 def finished_searches(resume: Resume) -> dict[tuple[str, str], StoreResult]:
