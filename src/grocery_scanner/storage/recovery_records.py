@@ -165,11 +165,16 @@ async def settle_letters(
     """Open letters of searches that have now succeeded are resolved; the search items of searches that
     failed for good are marked dead (a resume leaves them to the queue)."""
     now = utcnow()
-    for store_id, query in done:
+    waiting = (
         await session.execute(
-            update(DeadLetterRow)
-            .where(DeadLetterRow.store_id == store_id, DeadLetterRow.query == query, DeadLetterRow.status == "open")
-            .values(status="resolved", last_seen=now)
+            select(DeadLetterRow.id, DeadLetterRow.store_id, DeadLetterRow.query).where(DeadLetterRow.status == "open")
+        )
+    ).all()
+    answered = set(done)
+    settled = [letter_id for letter_id, store_id, query in waiting if (store_id, query) in answered]
+    if settled:
+        await session.execute(
+            update(DeadLetterRow).where(DeadLetterRow.id.in_(settled)).values(status="resolved", last_seen=now)
         )
     for store_id, query in dead:
         await session.execute(

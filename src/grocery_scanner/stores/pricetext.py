@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from grocery_scanner.models import MultiBuy, PackSize, Quantity, Unit
 from grocery_scanner.models.offer import money
@@ -147,6 +148,7 @@ def _sizes(text: str) -> list[tuple[int, PackSize]]:
     return found
 
 
+@lru_cache(maxsize=65536)  # the same few thousand size texts recur on every page; PackSize is immutable
 def parse_size(text: str | None) -> PackSize | None:
     """The pack size in `text`, preferring a weight or volume over a count.
 

@@ -76,6 +76,7 @@ async def _elsewhere(
     async with services.stores(store_set, [p.id for p in others[:REFERENCE_STORES]]) as session:
         await register_searches(db, run_id, session.profiles, queries)
         found = await search_offers(session.client, session.profiles, queries, None, recorder)
+        await recorder.flush()
         requests = session.client.requests_per_store()
     prices: dict[ClassKey, list[float]] = {}
     for offer in (o for per_query in found.values() for r in per_query for o in r.offers):

@@ -314,6 +314,7 @@ async def search_stage(run: PlanContext) -> None:
                 run.results = await search_offers(
                     stores.client, stores.profiles, queries, run.progress, recorder, deadline, finished
                 )
+                await recorder.flush()
                 alternative = await from_alternatives(
                     stores.client, stores.alternatives, run.results, run.db, run.run_id, deadline
                 )

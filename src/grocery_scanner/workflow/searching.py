@@ -31,6 +31,7 @@ async def recorded_search(
                 await register_searches(db, run_id, stores.profiles, queries)
                 recorder = SearchRecorder(db, run_id)
                 found = await search_offers(stores.client, stores.profiles, queries, progress, recorder)
+                await recorder.flush()
                 results = [r for per_query in found.values() for r in per_query]
                 await forget_changed(stores.client, stores.profiles, results, db, run_id)
     except BaseException as exc:
