@@ -119,7 +119,10 @@ class Services:
         alive_breakers = weakref.ref(breakers) if isinstance(breakers, BreakerLayer) else None
         alive_pacing = weakref.ref(pacing) if isinstance(pacing, PacingLayer) else None
 
-        def live() -> list[tuple[str, str, float]]:
+        def live() -> list[tuple[str, str, float]] | None:
+            gone = [ref for ref in (alive_breakers, alive_pacing) if ref is not None and ref() is None]
+            if gone:
+                return None
             now, figures = utcnow(), []
             if alive_breakers is not None and (layer := alive_breakers()) is not None:
                 figures += [("breaker", s.store_id, BREAKER_STATES[s.state_at(now)]) for s in layer.snapshots(now)]

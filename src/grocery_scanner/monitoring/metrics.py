@@ -15,7 +15,8 @@ from prometheus_client.registry import Collector
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 BREAKER_STATES = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 
-LiveSource = Callable[[], Iterable[tuple[str, str, float]]]  # (metric, store, value) from live layers
+# (metric, store, value) from live layers; None once the chain it reads is gone (the source is dropped)
+LiveSource = Callable[[], Iterable[tuple[str, str, float]] | None]
 
 
 class _Live(Collector):
@@ -33,8 +34,12 @@ class _Live(Collector):
                 "grocery_pacing_interval_seconds", "Each store's current least time between requests", labels=["store"]
             ),
         }
-        for source in self.sources:
-            for metric, store, value in source():
+        for source in list(self.sources):
+            figures = source()
+            if figures is None:
+                self.sources.remove(source)
+                continue
+            for metric, store, value in figures:
                 families[metric].add_metric([store], value)
         yield from families.values()
 
