@@ -38,6 +38,7 @@ class CacheLayer(Layer):
         self.tiers = tiers
         self.metrics = metrics
         self.hits: Counter[str] = Counter()  # by tier
+        self._absent: set[str] = set()  # keys a preload found in no lower tier: not asked there again
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         fresh_s = profile.cache.fresh_s
@@ -45,6 +46,8 @@ class CacheLayer(Layer):
             return await self.inner.fetch(profile, request)
         key = request_key(profile, request)
         for at, tier in enumerate(self.tiers):
+            if at > 0 and key in self._absent:
+                break
             try:
                 entry = await tier.get(key)
             except TIER_ERRORS as exc:
@@ -80,6 +83,7 @@ class CacheLayer(Layer):
                 await self._put(self.tiers[:at], key, entry)
             keys -= found.keys()
             copied += len(found)
+        self._absent |= keys  # asked below and not there: a miss needs no second look
         return copied
 
     async def forget(self, profile: StoreProfile, request: SearchRequest) -> None:

@@ -84,14 +84,22 @@ class MemoryTier:
 CHUNK = 500  # keys per query: well under SQLite's limit on bound parameters
 
 
+WRITE_BATCH = 50  # answers kept back before they are written in one transaction
+
+
 class DiskTier:
-    """The `cached_answers` table: fresh entries are served, expired ones deleted when met."""
+    """The `cached_answers` table: fresh entries are served, expired ones deleted when met.
+
+    Writes are batched: answers wait in this process (where it serves them) until WRITE_BATCH of them,
+    or the tier's close, write them in one transaction. A process that dies loses what waited, which
+    only costs asking the store again."""
 
     name = "disk"
 
     def __init__(self, database_url: str) -> None:
         self._url = database_url
         self._db: Database | None = None
+        self._waiting: dict[str, Entry] = {}
 
     async def _database(self) -> Database:
         if self._db is None:
@@ -99,6 +107,8 @@ class DiskTier:
         return self._db
 
     async def get(self, key: str) -> Entry | None:
+        if (waiting := self._waiting.get(key)) is not None:
+            return waiting if waiting.expires_at > utcnow() else None
         db = await self._database()
         async with db.session() as session:
             row = await session.get(CachedAnswerRow, key)
@@ -111,11 +121,23 @@ class DiskTier:
             return entry
 
     async def put(self, key: str, entry: Entry) -> None:
+        self._waiting[key] = entry
+        if len(self._waiting) >= WRITE_BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Writes the answers waiting, in one transaction."""
+        waiting, self._waiting = self._waiting, {}
+        if not waiting:
+            return
         db = await self._database()
         async with db.session() as session:
-            await repository.save_cached_answer(session, key, entry.fetched.store_id, entry.expires_at, entry.to_json())
+            for key, entry in waiting.items():
+                body = entry.to_json()
+                await repository.save_cached_answer(session, key, entry.fetched.store_id, entry.expires_at, body)
 
     async def get_many(self, keys: Collection[str]) -> dict[str, Entry]:
+        await self.flush()
         db = await self._database()
         found: dict[str, Entry] = {}
         wanted, now = sorted(keys), utcnow()
@@ -130,11 +152,13 @@ class DiskTier:
         return found
 
     async def drop(self, key: str) -> None:
+        self._waiting.pop(key, None)
         db = await self._database()
         async with db.session() as session:
             await session.execute(delete(CachedAnswerRow).where(CachedAnswerRow.key == key))
 
     async def clear(self, store_id: str | None = None) -> int:
+        await self.flush()
         db = await self._database()
         async with db.session() as session:
             statement = delete(CachedAnswerRow)
@@ -144,6 +168,7 @@ class DiskTier:
             return int(getattr(result, "rowcount", 0) or 0)
 
     async def size(self) -> dict[str, float]:
+        await self.flush()
         db = await self._database()
         async with db.session() as session:
             now = utcnow()
@@ -155,9 +180,12 @@ class DiskTier:
         return {"entries": total, "fresh": fresh or 0, "bytes": size}
 
     async def aclose(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        try:
+            await self.flush()
+        finally:
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
 
 
 def build_tiers(settings: Settings, names: Sequence[str] | None = None) -> list[Tier]:
