@@ -24,12 +24,16 @@ CATALOGS = Path(os.environ.get("GROCERY_CATALOGS_DIR", ROOT.parent / "shared" / 
 MATCHER = Matcher()
 
 
-def real_offer(catalog: str, name: str, department: str | None = None) -> Offer:
-    """The catalog's product of that name (in that aisle, when given), as an offer."""
+def real_offer(catalog: str, name: str, department: str | None = None, size: str | None = None) -> Offer:
+    """The catalog's product of that name (in that aisle, of that size, when given), as an offer."""
     path = CATALOGS / SHARED_CATALOGS[catalog]
     if not path.is_file():
         pytest.skip(f"real catalogs not found at {CATALOGS} (set GROCERY_CATALOGS_DIR)")
-    found = [p for p in load_assortment(path) if p.name == name and (department is None or p.department == department)]
+    found = [
+        p
+        for p in load_assortment(path)
+        if p.name == name and department in (None, p.department) and size in (None, str(p.size))
+    ]
     assert found, f"{name!r} is not in the {catalog} catalog"
     p = found[0]
     product = Product(store_id=catalog, sku=p.key, name=p.name, department=p.department or None, size=p.size)
@@ -136,3 +140,14 @@ def test_a_tub_is_bought_before_single_serve_cups(line_parser) -> None:
     result = MATCHER.match(need, [cups, tub])
     assert result.options[0].offer.product.name == tub.product.name
     assert all(o.offer.product.name != cups.product.name for o in result.options)  # out of the band
+
+
+def test_a_liquid_sold_by_weight_is_a_powder_not_what_the_line_pours(line_parser) -> None:
+    recipe = Recipe(title="t", source="t", ingredients=line_parser.parse("6 cups chicken broth", SourceRef(source="t")))
+    need = shopping_needs([recipe], MATCHER.need_key)[0]
+    jar = real_offer("superstore", "Chicken Broth", size="150 g")
+    carton = real_offer("superstore", "Chicken Broth", size="900 ml")
+    result = MATCHER.match(need, [jar, carton])
+    assert result.status is MatchStatus.MATCHED
+    assert [o.offer.product.size for o in result.options] == [carton.product.size]
+    assert [r.reason for r in result.rejected if "sold by weight" in r.reason]

@@ -33,6 +33,7 @@ class Lexicon:
     companions: dict[str, frozenset[str]]  # ingredient word -> words a product may add for it
     brand_forms: dict[tuple[str, ...], str]  # brand words -> the one form it sells
     packing: frozenset[str]
+    poured: frozenset[str]  # liquids: sold by weight, they are a powder or a concentrate
     cuts: frozenset[str]  # parts of an animal or a fish, never the head of what is bought
     usual_colours: dict[str, frozenset[str]]  # the colours a food is when a recipe names none
     kinds_apart: dict[str, frozenset[str]]  # words making another kind of a food ("raw" sugar)
@@ -65,6 +66,7 @@ class Lexicon:
             origins=frozenset(words(data["origins"])),
             companions={word: frozenset(extra) for word, extra in companions.items()},
             packing=frozenset(words(data["packing"])),
+            poured=frozenset(words(data["poured"])),
             cuts=frozenset(words(data["cuts"])),
             usual_colours={words(f)[0]: frozenset(words(c)) for f, c in data["usual_colours"].items()},
             kinds_apart={words(f)[0]: frozenset(words(k)) for f, k in data["kinds_apart"].items()},

@@ -38,6 +38,8 @@ FRESH_HINTS = {"fresh", "grated", "minced", "chopped", "sliced", "peeled", "crus
 PRESERVED_FORMS = frozenset({"canned", "frozen", "dried", "juice", "ground", "spice", "cooked"})
 # forms a line can ask for by name: then no other of them will do
 LINE_FORMS = frozenset({"canned", "frozen", "dried", "fresh"})
+# words of a recipe line asking for a liquid in its dry form ("1 tbsp milk powder", "2 bouillon cubes")
+DRY_FORMS = frozenset({"powder", "powdered", "cube", "granule", "concentrate", "concentrated", "paste", "base", "dry"})
 # cut words on a fruit or vegetable sold outside a fresh aisle: jars, tins, freeze-dried tubs
 PROCESSED_CUTS = frozenset({"minced", "crushed", "chopped", "sliced", "slice", "diced", "grated", "shredded"})
 # what a word in the product name that the recipe did not ask for costs
@@ -150,7 +152,9 @@ def _present(word: str, offered: Set[str]) -> bool:
     )
 
 
-def _different_product(target: Target, reading: ProductName, department: str | None, volume: bool) -> str | None:
+def _different_product(
+    target: Target, reading: ProductName, department: str | None, volume: bool, weighed: bool
+) -> str | None:
     """Why the product is another thing than the ingredient, as the name and the aisle tell it."""
     others = sorted(
         f
@@ -193,6 +197,8 @@ def _different_product(target: Target, reading: ProductName, department: str | N
         # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
         if word is not None or kinds & FRESH_KINDS or form == "spice":
             return f"{form} ({evidence}): the recipe line does not ask for it"
+    if weighed and target.head in lexicon.poured and not target.words & DRY_FORMS:
+        return f"sold by weight: a powder or a concentrate, not {target.name} to pour"
     if "produce" in kinds and not target.forms & PRESERVED_FORMS:
         fresh_aisle = "fresh" in reading.aisle_words or "fresh" in reading.words
         if (cut := sorted(PROCESSED_CUTS & set(reading.words) - target.named)) and not fresh_aisle:
@@ -269,7 +275,8 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         if phrase in f" {name} " and phrase not in f" {target.name} ":
             return Score(0.0, (f"a {phrase} is not {target.name}",), look_alike=True)
     volume = product.size is not None and product.size.each.unit is Unit.ML
-    if refusal := _different_product(target, reading, product.department, volume):
+    weighed = product.size is not None and product.size.each.unit is Unit.G
+    if refusal := _different_product(target, reading, product.department, volume, weighed):
         return Score(0.0, (refusal,), look_alike=True)
     only_product = {
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
