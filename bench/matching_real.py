@@ -19,9 +19,10 @@ was tuned on) was scored once on 2026-11-29 at precision 0.953, recall 0.827 (4 
 Shoulder for boneless pork shoulder, Lebanese bread for white bread, a canned leg ham, Milk Duds for
 milk), then folded into tuning. L (10 recipes, 108 cases, written the same way while K was tuned on)
 was scored once on 2026-11-29 at precision 0.979, recall 0.913 (2 wrong buys: Sugar Cones for sugar,
-Farmer's Marble Cheese for farmer's cheese), then folded into tuning. There is no held-out set now: M
-(10 recipes, 116 cases, written by a writer who never saw the rules, while L was tuned on) waits in
-bench/data/holdout_next/, not scored until it is moved to holdout/ after the next round's tuning.
+Farmer's Marble Cheese for farmer's cheese), then folded into tuning. M (10 recipes, 116 cases, written
+the same way while L was tuned on) was scored once on 2026-11-29 at precision 0.956, recall 0.796 (4 wrong
+buys: a punnet of mini romas for roma tomatoes, a dairy-free Bio "cheddar", a 450 g family-size jasmine
+rice, a 4-pack of Greek yogurt), then folded into tuning. There is no held-out set now.
 Labels name products, so a product outside the pool its writer saw counts as wrong even when the
 writer's own reason says it is right; three such labels in the tuning sets were corrected
 (fresh lemons, cornflour, cooked king prawns), none in the held-out set. Where products share a

@@ -195,7 +195,7 @@ def _different_product(
         if form in target.forms or form in target.allowed_forms or word in target.allowed_forms:
             continue
         # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
-        if word is not None or kinds & FRESH_KINDS or form == "spice":
+        if word is not None or kinds & FRESH_KINDS or form in ("spice", "substitute"):
             return f"{form} ({evidence}): the recipe line does not ask for it"
     if weighed and target.head in lexicon.poured and not target.words & DRY_FORMS:
         return f"sold by weight: a powder or a concentrate, not {target.name} to pour"
