@@ -20,7 +20,7 @@ from grocery_scanner.models.match import MatchStatus
 from grocery_scanner.optimize.problem import Strategy
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
-from grocery_scanner.storage.database import Database, database_url
+from grocery_scanner.storage.database import Database
 from grocery_scanner.storage.repository import price_history
 from grocery_scanner.storage.tables import OfferRow, PlanRow, RunRow
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
@@ -28,18 +28,6 @@ from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 RECIPES = [str(EXAMPLES / "chicken-stir-fry.txt"), str(EXAMPLES / "pancakes.txt"), str(EXAMPLES / "recipes.json")]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", max_pages=1)
-
-
-@pytest.fixture
-async def db(settings: Settings):
-    database = await Database.open(database_url(settings))
-    yield database
-    await database.close()
 
 
 async def _plan(settings, db, line_parser, **kw):

@@ -13,7 +13,6 @@ from grocery_scanner.settings import Settings
 from grocery_scanner.simulator.catalog import build_catalog, seeded_rng
 from grocery_scanner.simulator.formats import sku
 from grocery_scanner.storage import quality_records
-from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.repository import HELD
 from grocery_scanner.storage.tables import OfferRow
 from grocery_scanner.stores.profiles import config_dir
@@ -41,18 +40,6 @@ def tenfold_skus(settings: Settings) -> set[str]:
     seed = settings.simulator_seed
     drawn = [p for p in catalog if seeded_rng(seed, "maple-market", p.key, "anomaly").random() < RATE]
     return {sku(p) for p in drawn}
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", max_pages=1)
-
-
-@pytest.fixture
-async def db(settings: Settings):
-    database = await Database.open(database_url(settings))
-    yield database
-    await database.close()
 
 
 @pytest.mark.slow

@@ -17,7 +17,6 @@ from grocery_scanner.scenarios.crash import crash_and_resume
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings, config_dir
 from grocery_scanner.storage import recovery_records, repository
-from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import RunRow, SearchItemRow, StageCheckpointRow
 from grocery_scanner.workflow.dead_letters import retry_letters
 from grocery_scanner.workflow.plan_run import PlanRequest, RunCancelled, resume_plan, run_plan
@@ -37,13 +36,6 @@ NO_CACHE = ["retry", "breaker", "metrics", "status", "pacing", "pool"]
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", max_pages=1, fetch_layers=NO_CACHE, run_stale_s=1, heartbeat_s=0.2)
-
-
-@pytest.fixture
-async def db(settings: Settings):
-    database = await Database.open(database_url(settings))
-    yield database
-    await database.close()
 
 
 @pytest.mark.slow
