@@ -22,9 +22,11 @@ was scored once on 2026-11-29 at precision 0.979, recall 0.913 (2 wrong buys: Su
 Farmer's Marble Cheese for farmer's cheese), then folded into tuning. M (10 recipes, 116 cases, written
 the same way while L was tuned on) was scored once on 2026-11-29 at precision 0.956, recall 0.796 (4 wrong
 buys: a punnet of mini romas for roma tomatoes, a dairy-free Bio "cheddar", a 450 g family-size jasmine
-rice, a 4-pack of Greek yogurt), then folded into tuning. There is no held-out set now: N (10 recipes,
-121 cases, written the same way while M was tuned on) waits in bench/data/holdout_next/, not scored until
-it is moved to holdout/ after the next round's tuning.
+rice, a 4-pack of Greek yogurt), then folded into tuning. N (10 recipes, 121 cases, written the same
+way while M was tuned on) was scored once on 2026-11-29 at precision 0.943, recall 0.776 (5 wrong buys:
+a coconut MCT oil, a Panang curry paste for curry leaves, a pine-lime juice for lime juice, cooked deli
+sliced beef for shabu-shabu beef, spring onions for an onion), then folded into tuning. The next set, O,
+is written in bench/data/holdout_next/ and moved to holdout/ when its round is scored.
 Labels name products, so a product outside the pool its writer saw counts as wrong even when the
 writer's own reason says it is right; three such labels in the tuning sets were corrected
 (fresh lemons, cornflour, cooked king prawns), none in the held-out set. Where products share a

@@ -84,6 +84,13 @@ REFUSED = [
     ("2 thick slices white bread", "woolworths", "Nana Premium Lebanese Bread White 500g", "another kind"),
     # a grain length the line names
     ("2 cups (400g) medium-grain white rice", "woolworths", "Sunrice White Rice Premium Long Grain 1kg", "longgrain"),
+    # another kind, a dried form, a dish, a flavour blend, a leaf named after a dish
+    ("1 onion, cut into wedges", "coles", "Coles Spring Onions 1 Bunch", "another kind"),
+    ("2 tbsp coconut oil", "woolworths", "Raw C Liquid Coconut MCT Oil 250mL", "another kind"),
+    ("1 onion, cut into wedges", "coles", "MasterFoods Onion Flakes 100g", "dried"),
+    ("1 onion, cut into wedges", "coles", "Haldirams Onion Bhaji 283g", "flavour"),
+    ("1 tbsp lime juice", "woolworths", "Impressed Pine Lime Juice 1L", "flavour"),
+    ("10 fresh curry leaves", "woolworths", "Hart & Soul Panang Curry 250g", "curry leaf"),
 ]
 
 
@@ -120,6 +127,9 @@ BOUGHT = [
     ("3/4 cup raw sugar", "coles", "CSR Raw Sugar 1kg"),
     ("2 lb boneless pork shoulder, cut into chunks", "superstore", "Free From Pork Shoulder, Tray Pack"),
     ("2 thick slices white bread", "woolworths", "Woolworths White Soft Hi-Fibre Bread 700g"),
+    ("1 onion, cut into wedges", "coles", "Coles Brown Onions 1kg"),
+    ("2 tbsp coconut oil", "woolworths", "Raw C Organic Coconut Oil 500mL"),
+    ("1 tbsp lime juice", "woolworths", "Woolworths Australian Lime Juice Pouch 250mL"),
 ]
 
 

@@ -55,6 +55,8 @@ PHRASE_FORMS = (
     "cooking wine",
     "butter leaf",  # a lettuce
 )
+# ingredients named by a phrase whose first word alone is another product ("curry leaves" are not curry)
+LEAF_PHRASES = ("curry leaf", "lime leaf", "banana leaf")
 # product words that change nothing a recipe cares about
 NEUTRAL_WORDS = frozenset(
     """a and or of in with the pure real classic original plain natural fresh large regular value pack

@@ -15,6 +15,7 @@ from grocery_scanner.matching.rules import (
     EXCLUSIVE_GROUPS,
     FORM_WORDS,
     GROUND_BY_DEFAULT,
+    LEAF_PHRASES,
     NEUTRAL_WORDS,
     PHRASE_FORMS,
     PREPARATION_WORDS,
@@ -274,6 +275,9 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     for phrase in PHRASE_FORMS:
         if phrase in f" {name} " and phrase not in f" {target.name} ":
             return Score(0.0, (f"a {phrase} is not {target.name}",), look_alike=True)
+    for phrase in LEAF_PHRASES:
+        if phrase in f" {target.name} " and phrase not in f" {name} ":
+            return Score(0.0, (f"not a {phrase}: {target.name} is the leaf",), look_alike=True)
     volume = product.size is not None and product.size.each.unit is Unit.ML
     weighed = product.size is not None and product.size.each.unit is Unit.G
     if refusal := _different_product(target, reading, product.department, volume, weighed):
