@@ -361,6 +361,7 @@ def _run_with_progress(services: Services, work: PlanWork, profile: Path | None 
 def report_plan(result: PlanResult, output: PlanFormat, output_path: Path | None) -> None:
     """The plan in the chosen format, on stdout or in a file; exit 1 when nothing could be bought."""
     from grocery_scanner.cli import plan_report
+    from grocery_scanner.reports import plan_formats
 
     _print_problems(result.problems)
     if output is PlanFormat.table:
@@ -371,9 +372,9 @@ def report_plan(result: PlanResult, output: PlanFormat, output_path: Path | None
             plan_report.render_table(result.plan, console)
     else:
         text = {
-            PlanFormat.json: plan_report.render_json,
-            PlanFormat.markdown: plan_report.render_markdown,
-            PlanFormat.csv: plan_report.render_csv,
+            PlanFormat.json: plan_formats.render_json,
+            PlanFormat.markdown: plan_formats.render_markdown,
+            PlanFormat.csv: plan_formats.render_csv,
         }[output](result.plan)
         if output_path is not None:
             output_path.write_text(text, encoding="utf-8")

@@ -15,7 +15,7 @@ import logging
 import resource
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,15 @@ class PlanRequest:
     rules_file: Path | None = None
     timeout_s: float = 300.0
     priority: Priority = Priority.INTERACTIVE  # whose store requests go first where plans share a process
+    texts: list[str] = field(default_factory=list)  # recipes or lists pasted as text (the service's form)
+    # a second strategy the plan is also optimised with, for comparison (the service's A/B share)
+    compare_with: Strategy | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
             "inputs": self.inputs,
+            "texts": self.texts,
+            "compare_with": self.compare_with.value if self.compare_with else None,
             "store_set": self.store_set,
             "stores": self.store_ids,
             "strategy": self.strategy.value,
@@ -92,8 +97,11 @@ class PlanRequest:
     def from_description(cls, described: dict[str, Any]) -> PlanRequest:
         """The request a run recorded (`describe`), to resume it."""
         budget, rules = described.get("budget"), described.get("rules_file")
+        compare = described.get("compare_with")
         return cls(
             inputs=list(described["inputs"]),
+            texts=list(described.get("texts", [])),
+            compare_with=Strategy(compare) if compare else None,
             store_set=described.get("store_set", "demo"),
             store_ids=described.get("stores"),
             strategy=Strategy(described.get("strategy", Strategy.BALANCED.value)),
@@ -131,9 +139,13 @@ async def run_plan(
     db: Database,
     progress: ProgressCallback | None = None,
 ) -> PlanResult:
+    return await execute_plan(request, services, db, await record_plan(request, db), progress)
+
+
+async def record_plan(request: PlanRequest, db: Database) -> str:
+    """The run recorded, before any work: its id (the service answers with it at once)."""
     async with db.session() as session:
-        run_id = await repository.start_run(session, "plan", request.describe())
-    return await _execute(request, services, db, run_id, progress)
+        return await repository.start_run(session, "plan", request.describe())
 
 
 async def resume_plan(
@@ -153,17 +165,18 @@ async def resume_plan(
         saved = await recovery_records.checkpoints(session, run.id)
         before = await recovery_records.found_before(session, run.id)
     request = PlanRequest.from_description(run.request)
-    return await _execute(request, services, db, run.id, progress, Resume(saved, before, started=started))
+    return await execute_plan(request, services, db, run.id, progress, Resume(saved, before, started=started))
 
 
-async def _execute(
+async def execute_plan(
     request: PlanRequest,
     services: Services,
     db: Database,
     run_id: str,
-    progress: ProgressCallback | None,
+    progress: ProgressCallback | None = None,
     resume: Resume | None = None,
 ) -> PlanResult:
+    """Does a recorded run (`record_plan`), or goes on with one (`resume`)."""
     stats: dict[str, Any] = {"timings_s": {}}
     cancel = asyncio.Event()  # set by the heartbeat when `workflows cancel` asks this run to stop
     heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings, cancel, asyncio.current_task()))
@@ -288,6 +301,7 @@ async def read_stage(run: PlanContext) -> None:
         run.matcher,
         run.request.servings,
         run.services.settings.url_policy(),
+        run.request.texts,
     )
 
 
@@ -377,7 +391,20 @@ async def optimise_stage(run: PlanContext) -> None:
     limits = BasketLimits(
         strategy=request.strategy, max_stores=request.max_stores, budget=request.budget, visit_cost=request.visit_cost
     )
-    run.plan = make_plan(run.matches, limits, run.store_names, prefer_brands=run.matcher.rules.prefer_brands)
+    prefer = run.matcher.rules.prefer_brands
+    run.plan = make_plan(run.matches, limits, run.store_names, prefer_brands=prefer)
+    if request.compare_with is not None:  # the A/B share: the same matches under the other strategy
+        other = make_plan(
+            run.matches, replace(limits, strategy=request.compare_with), run.store_names, prefer_brands=prefer
+        )
+        run.stats["comparison"] = {
+            "strategy": request.strategy.value,
+            "total": str(run.plan.total),
+            "stores": len(run.plan.stores),
+            "other_strategy": request.compare_with.value,
+            "other_total": str(other.total),
+            "other_stores": len(other.stores),
+        }
     run.plan.warnings.extend(failure_summary([r for rs in run.results.values() for r in rs], run.store_names))
     for store_id, searches in run.stats.get("alternative_searches", {}).items():
         name = run.store_names.get(store_id, store_id)

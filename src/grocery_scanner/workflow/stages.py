@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import CircuitOpen, FetchError, UserInputError
 from grocery_scanner.ingest.lines import LineParser
-from grocery_scanner.ingest.readers import read_input
+from grocery_scanner.ingest.readers import read_input, read_text
 from grocery_scanner.ingest.recipes import parse_recipe, shopping_needs
 from grocery_scanner.matching.matcher import Matcher
 from grocery_scanner.models import Need, Offer, Recipe
@@ -50,11 +50,15 @@ async def read_ingredients(
     matcher: Matcher,
     servings: float | None = None,
     url_policy: UrlPolicy | None = None,
+    texts: Sequence[str] = (),
 ) -> Ingredients:
-    """Stage 1: every input to recipes and summed needs. An unreadable input stops the run."""
-    if not inputs:
+    """Stage 1: every input (files, URLs, and `texts`: recipes or lists pasted as text) to recipes and
+    summed needs. An unreadable input stops the run."""
+    if not inputs and not texts:
         raise UserInputError("no input given: name one or more recipe files, URLs or lists")
     raws = [raw for item in inputs for raw in await read_input(item, url_policy)]
+    for number, text in enumerate(texts, 1):
+        raws += read_text(text, f"pasted text {number}", f"Pasted recipe {number}")
     recipes = [parse_recipe(raw, parser, servings) for raw in raws]
     problems = [p for r in recipes for p in r.problems]
     needs = shopping_needs(recipes, matcher.need_key)

@@ -1,0 +1,1 @@
+"""Plans and figures as text: the formats the CLI and the service both give."""
