@@ -14,6 +14,9 @@ EXAMPLES := $(wildcard examples/*.txt examples/*.json examples/*.html)
 HAS_TAGGER := env -u NLTK_DATA $(BIN)/python -c "import nltk; nltk.data.find('taggers/averaged_perceptron_tagger_eng/')"
 VENV_NLTK := $(VENV)/nltk_data
 
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
 .PHONY: demo test bench clean nltk-tagger
 
 $(BIN)/python:
@@ -43,13 +46,19 @@ nltk-tagger:
 demo: $(VENV)/.installed
 	$(BIN)/grocery-scanner plan $(EXAMPLES) --max-stores 2
 
-test: $(VENV)/.installed-dev
+# Debian's Chromium, which the browser tests drive through Playwright (no browser download)
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@$(SUDO) apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check src tests bench production_health_monitor.py
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev
-	for b in search parsing sizes matching matching_real optimizer workflow chaos cache quality recovery; do $(BIN)/python bench/$$b.py | tail -1; done
+	for b in search parsing sizes matching matching_real optimizer workflow chaos cache quality recovery service; do $(BIN)/python bench/$$b.py | tail -1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from grocery_scanner.cache.layer import CacheLayer
     from grocery_scanner.cache.semantic import SemanticQueries
-    from grocery_scanner.fetch.chain import FetchChain, Fetcher
+    from grocery_scanner.fetch.chain import FetchChain, Fetcher, Layer
     from grocery_scanner.ingest.lines import LineParser
     from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.monitoring.metrics import Metrics
@@ -79,6 +79,29 @@ class Services:
             await shared.aclose()
         self._running.clear()
 
+    def reload(self, settings: Settings) -> list[str]:
+        """New settings, and store profiles read again, for long-lived services without a restart: the
+        thresholds, targets and limits apply from the next request or run. The fetch chain's layers and
+        the cache tiers stay as they were built (a restart changes them). Returns the store sets reloaded."""
+        from grocery_scanner.errors import UserInputError
+        from grocery_scanner.stores.profiles import SIMULATOR_URL, load_store_set
+
+        fresh_sets = {name: load_store_set(name).stores for name in self._running}  # all read before any change
+        for name, fresh in fresh_sets.items():
+            urls = {p.id: p.base_url for p in self._running[name]}
+            if new := [p.id for p in fresh if p.base_url == SIMULATOR_URL and p.id not in urls]:
+                raise UserInputError(f"store set {name}: new demo stores ({', '.join(new)}) need a restart")
+        self.settings = settings
+        for name, fresh in fresh_sets.items():
+            urls = {p.id: p.base_url for p in self._running[name]}
+            self._running[name] = [
+                p.with_default_timeout(settings.http_timeout_s).model_copy(
+                    update={"base_url": urls[p.id]} if p.base_url == SIMULATOR_URL else {}
+                )
+                for p in fresh
+            ]
+        return sorted(fresh_sets)
+
     def fetch_chain(self) -> FetchChain:
         """A new chain; while the services are long-lived, the one they share."""
         if self._shared is not None and self._chain is not None:
@@ -101,6 +124,10 @@ class Services:
         if self._shared is not None:
             self._chain = chain
         return chain
+
+    def live_layer(self, name: str) -> Layer | None:
+        """A layer of the chain these long-lived services share, once it is built (None otherwise)."""
+        return self._chain.layers.get(name) if self._shared is not None and self._chain is not None else None
 
     def _cache_layer(self, inner: Fetcher) -> CacheLayer:
         from grocery_scanner.cache.layer import CacheLayer

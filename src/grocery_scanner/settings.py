@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,13 +39,42 @@ def default_data_dir() -> Path:
     return Path(base) / "grocery-scanner"
 
 
+Environment = Literal["development", "staging", "production"]
 CacheTierName = Literal["memory", "disk", "redis"]
 CACHE_TIERS: tuple[CacheTierName, ...] = ("memory", "disk")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GROCERY_", extra="ignore")
+class FeatureFlags(BaseModel):
+    """Parts of the service that can be switched without a release (GROCERY_FEATURES__<NAME>=true)."""
 
+    ab_comparison: bool = False  # a share of plans also optimised with a second strategy (see ab_share)
+    scheduled_warming: bool = True  # the service warms the cache from the most searched queries
+    recipe_urls: bool = True  # plans may name recipe URLs for the service to fetch
+
+
+class ServiceSettings(BaseModel):
+    """The web service's own settings (GROCERY_SERVICE__<NAME>)."""
+
+    api_key: SecretStr | None = None  # admin endpoints need it; without one they are closed
+    protect_writes: bool = False  # plan submission and cancel need the key too
+    rate_limit: str = "120/minute"  # per client, every API request (the `limits` notation)
+    submit_rate_limit: str = "20/minute"  # per client, plan submissions on top of it
+    cors_origins: list[str] = Field(default_factory=list)  # none: CORS off
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    max_texts: int = Field(default=20, ge=1)  # pasted recipes in one plan
+    max_urls: int = Field(default=10, ge=0)
+    ab_share: float = Field(default=0.1, ge=0, le=1)  # with features.ab_comparison
+    ab_strategy: Literal["cheapest", "balanced", "fewest-stores", "quality"] = "cheapest"
+    warm_interval_s: float = Field(default=3600.0, gt=0)
+    warm_top: int = Field(default=100, ge=1, le=10000)
+    finished_jobs_kept: int = Field(default=200, ge=1)  # plans whose progress stays in memory
+    max_concurrent_plans: int = Field(default=4, ge=1, le=256)  # the rest wait their turn, queued
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GROCERY_", env_nested_delimiter="__", extra="ignore")
+
+    environment: Environment = "development"  # also picks grocery-scanner.<environment>.yaml over the base file
     store_set: str = "demo"
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: SecretStr | None = None
@@ -84,6 +113,8 @@ class Settings(BaseSettings):
     dlq_alert_threshold: int = Field(default=25, ge=1)  # plans warn (and log) when this many searches wait
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
+    features: FeatureFlags = Field(default_factory=FeatureFlags)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> Settings:
@@ -110,8 +141,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        yaml_file = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
-        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        yaml_file = Path(os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml"))
+        # the environment's own file (grocery-scanner.production.yaml) over the base one
+        environment = os.environ.get("GROCERY_ENVIRONMENT", "development")
+        own = yaml_file.with_name(f"{yaml_file.stem}.{environment}{yaml_file.suffix}")
+        return (
+            init_settings,
+            env_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=own),
+            YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file),
+        )
 
 
 def load_settings() -> Settings:
@@ -122,8 +161,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise UserInputError(f"GROCERY_{name.upper()} ({name}): {first['msg']}") from None
+        path = [str(part) for part in first["loc"]] or ["settings"]
+        name = ".".join(path)
+        raise UserInputError(f"GROCERY_{'__'.join(path).upper()} ({name}): {first['msg']}") from None
     except yaml.YAMLError as exc:
         where = os.environ.get("GROCERY_CONFIG_FILE", "grocery-scanner.yaml")
         raise UserInputError(f"{where}: not readable YAML ({' '.join(str(exc).split())})") from None

@@ -508,14 +508,6 @@ def stores_status(
     console.print(table)
 
 
-def _cache_tiers():
-    from grocery_scanner.cache.tiers import build_tiers
-
-    settings = load_settings()
-    # the memory tier lives in a running process: a command can only see the shared ones
-    return build_tiers(settings, [t for t in settings.cache_tiers if t != "memory"])
-
-
 @cache_app.command("stats")
 def cache_stats(output: FormatOpt = OutputFormat.table) -> None:
     """Entries and sizes of the cache tiers kept between runs (the memory tier lives in each process)."""
@@ -523,16 +515,9 @@ def cache_stats(output: FormatOpt = OutputFormat.table) -> None:
 
     from rich.table import Table
 
-    async def run() -> dict[str, dict[str, float]]:
-        sizes = {}
-        for tier in _cache_tiers():
-            try:
-                sizes[tier.name] = await tier.size()
-            finally:
-                await tier.aclose()
-        return sizes
+    from grocery_scanner.cache.admin import cache_sizes
 
-    sizes = asyncio.run(run())
+    sizes = asyncio.run(cache_sizes(_services()))
     if output is OutputFormat.json:
         console.print_json(json.dumps(sizes))
         return
@@ -555,18 +540,12 @@ def cache_warm(
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
     from rich.progress import Progress as Bar
 
-    from grocery_scanner.reliability.priority import Priority
-    from grocery_scanner.storage import repository
-    from grocery_scanner.workflow.searching import recorded_search
+    from grocery_scanner.workflow.warming import Warmed, warm_cache
 
     services = _services()
 
-    async def run() -> tuple[int, list]:
+    async def run() -> Warmed:
         async with services.database() as db:
-            async with db.session() as session:
-                queries = await repository.top_queries(session, top)
-            if not queries:
-                return 0, []
             with Bar(
                 TextColumn("warming"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
             ) as bar:
@@ -575,20 +554,15 @@ def cache_warm(
                 def on_progress(event) -> None:
                     bar.update(task, completed=event.done, total=event.total)
 
-                results = await recorded_search(
-                    services, db, "cache-warm", queries, store_set, priority=Priority.WARMING, progress=on_progress
-                )
-            return len(queries), results
+                return await warm_cache(services, db, top, store_set, on_progress)
 
-    count, results = asyncio.run(run())
-    if not count:
+    warmed = asyncio.run(run())
+    if not warmed.queries:
         console.print("nothing to warm: no search in the history yet")
         return
-    cached = sum(1 for r in results if r.offers and all(o.tier == "cache" for o in r.offers))
-    failed = sum(1 for r in results if r.error)
     console.print(
-        f"warmed {count} queries: {len(results)} searches, {cached} already fresh in the cache, "
-        f"{len(results) - cached - failed} asked of the stores, {failed} failed"
+        f"warmed {warmed.queries} queries: {warmed.searches} searches, {warmed.fresh} already fresh in the cache, "
+        f"{warmed.asked} asked of the stores, {warmed.failed} failed"
     )
 
 
@@ -597,17 +571,9 @@ def cache_clear(
     store: Annotated[str | None, typer.Option("--store", help="Only this store's answers.")] = None,
 ) -> None:
     """Drops cached answers (of one store), so the next searches ask the stores."""
+    from grocery_scanner.cache.admin import clear_cache
 
-    async def run() -> int:
-        dropped = 0
-        for tier in _cache_tiers():
-            try:
-                dropped += await tier.clear(store)
-            finally:
-                await tier.aclose()
-        return dropped
-
-    dropped = asyncio.run(run())
+    dropped = asyncio.run(clear_cache(_services(), store))
     console.print(f"dropped {dropped} cached answer(s)" + (f" of {store}" if store else ""))
 
 
@@ -640,6 +606,30 @@ def simulator_serve(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web service: the REST API under /api/v1 (OpenAPI at /docs), the web pages, /health,
+    /health/ready and /metrics, until Ctrl-C or SIGTERM (plans under way resume at the next start)."""
+    import socket
+
+    import uvicorn
+
+    from grocery_scanner.api.app import create_app
+
+    settings = load_settings()
+    application = create_app(settings)  # a wrong setting fails here, as one line
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise UserInputError(f"--host {host} --port {port}: cannot listen there ({exc.strerror})") from None
+    err_console.print(f"serving on http://{host}:{port} ({settings.environment}; Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
 
 
 def main() -> None:

@@ -39,17 +39,14 @@ def metrics(window: WindowOpt = 60) -> None:
 
 def _assess(window: float) -> HealthReport:
     """The health report, its alerts evaluated (fired, held or resolved, and sent) on the way."""
-    from grocery_scanner.monitoring.alerts import AlertManager, conditions
-    from grocery_scanner.monitoring.health_score import assess_health
+    from grocery_scanner.monitoring.alerts import checked_health
     from grocery_scanner.services import Services
 
     services = Services(load_settings())
 
     async def run() -> HealthReport:
         async with services.database() as db:
-            report = await assess_health(services.settings, db, window)
-            report.alerts = await AlertManager(services.settings.alert_webhooks).evaluate(db, conditions(report))
-            return report
+            return await checked_health(services.settings, db, window)
 
     return asyncio.run(run())
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from grocery_scanner.models import utcnow
 from grocery_scanner.monitoring.config import WebhookRoute
-from grocery_scanner.monitoring.health_score import HealthReport
+from grocery_scanner.monitoring.health_score import HealthReport, assess_health
+from grocery_scanner.settings import Settings
 from grocery_scanner.storage.database import Database
 from grocery_scanner.storage.tables import AlertRow
 
@@ -162,3 +163,17 @@ def _body(route: WebhookRoute, alert: AlertRow) -> dict[str, Any]:
         "dedup_key": f"grocery-scanner:{alert.key}",
         "payload": {"summary": alert.summary, "source": "grocery-scanner", "severity": severity},
     }
+
+
+async def checked_health(settings: Settings, db: Database, window_min: float) -> HealthReport:
+    """The health report, its alerts evaluated (fired, held or resolved, and sent) on the way."""
+    report = await assess_health(settings, db, window_min)
+    report.alerts = await AlertManager(settings.alert_webhooks).evaluate(db, conditions(report))
+    return report
+
+
+async def firing(db: Database) -> list[AlertRow]:
+    """The alerts firing now, the most severe first."""
+    async with db.session() as session:
+        rows = (await session.scalars(select(AlertRow).where(AlertRow.status == "firing"))).all()
+    return sorted(rows, key=lambda a: (-Severity[a.severity], a.first_fired))

@@ -210,7 +210,9 @@ class BreakerLayer(Layer):
         if profile.id not in self.breakers:
             slow = profile.breaker.slow_after(profile.limits.timeout_s or DEFAULT_TIMEOUT_S)
             self.breakers[profile.id] = CircuitBreaker(profile.id, profile.breaker, slow)
-        return self.breakers[profile.id]
+        breaker = self.breakers[profile.id]
+        breaker.policy = profile.breaker  # a reloaded profile's thresholds apply from its next call
+        return breaker
 
     def snapshots(self, now: datetime) -> list[BreakerSnapshot]:
         """The breakers this process has a verdict on."""

@@ -171,7 +171,9 @@ class PacingLayer(Layer):
     def pacer(self, profile: StoreProfile) -> Pacer:
         if profile.id not in self.pacers:
             self.pacers[profile.id] = Pacer(profile.limits)
-        return self.pacers[profile.id]
+        pacer = self.pacers[profile.id]
+        pacer.limits = profile.limits  # a reloaded profile's rate applies from its next request
+        return pacer
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         pacer = self.pacer(profile)

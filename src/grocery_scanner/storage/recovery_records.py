@@ -38,6 +38,11 @@ async def find_run(session: AsyncSession, ref: str) -> RunRow:
     return rows[0]
 
 
+async def recent_plan_runs(session: AsyncSession, limit: int) -> list[RunRow]:
+    statement = select(RunRow).where(RunRow.kind == "plan").order_by(RunRow.started_at.desc()).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
 async def claim_run(session: AsyncSession, run_id: str, stale_after_s: float) -> bool:
     """Takes a stopped run back to running, atomically: of two resumers only one wins."""
     cutoff = utcnow() - timedelta(seconds=stale_after_s)

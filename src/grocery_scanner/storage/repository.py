@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -268,11 +268,22 @@ async def top_queries(session: AsyncSession, limit: int) -> list[str]:
     return list((await session.scalars(statement.limit(limit))).all())
 
 
-async def start_run(session: AsyncSession, kind: str, request: dict[str, Any]) -> str:
+async def start_run(session: AsyncSession, kind: str, request: dict[str, Any], status: str = "running") -> str:
+    """A new run; "queued" when it waits for its turn (a service's plan), its heartbeat set when it starts."""
     run_id = str(uuid.uuid4())
     now = utcnow()
-    session.add(RunRow(id=run_id, kind=kind, status="running", started_at=now, heartbeat_at=now, request=request))
+    session.add(RunRow(id=run_id, kind=kind, status=status, started_at=now, heartbeat_at=now, request=request))
     return run_id
+
+
+async def mark_running(session: AsyncSession, run_id: str) -> bool:
+    """A queued run starts; False when it was cancelled while it waited."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status.in_(("queued", "running")))
+        .values(status="running", heartbeat_at=utcnow())
+    )
+    return (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
 
 
 async def beat(session: AsyncSession, run_id: str) -> None:
@@ -432,15 +443,33 @@ def offer_from_row(product: ProductRow, row: OfferRow) -> Offer:
 
 async def price_history(session: AsyncSession, query: str, limit: int = 200) -> list[HistoryRow]:
     """Observations of products whose name contains every word of `query`, newest first."""
-    terms = words(query)
+    statement = _history()
+    for term in words(query):
+        statement = statement.where(ProductRow.name.ilike(f"%{term}%"))
+    statement = statement.order_by(ProductRow.name, ProductRow.store_id, OfferRow.observed_at.desc()).limit(limit)
+    return await _history_rows(session, statement)
+
+
+async def product_history(session: AsyncSession, store_id: str, sku: str, limit: int = 500) -> list[HistoryRow]:
+    """Observations of one store's product, oldest first (a chart's order)."""
     statement = (
+        _history()
+        .where(ProductRow.store_id == store_id, ProductRow.sku == sku)
+        .order_by(OfferRow.observed_at.desc())
+        .limit(limit)
+    )
+    return list(reversed(await _history_rows(session, statement)))
+
+
+def _history() -> Select[ProductRow, OfferRow]:
+    return (
         select(ProductRow, OfferRow)
         .join(OfferRow, OfferRow.product_id == ProductRow.id)
         .where(OfferRow.quality != HELD)  # quarantined prices are no history
     )
-    for term in terms:
-        statement = statement.where(ProductRow.name.ilike(f"%{term}%"))
-    statement = statement.order_by(ProductRow.name, ProductRow.store_id, OfferRow.observed_at.desc()).limit(limit)
+
+
+async def _history_rows(session: AsyncSession, statement: Select[ProductRow, OfferRow]) -> list[HistoryRow]:
     result = await session.execute(statement)
     return [
         HistoryRow(

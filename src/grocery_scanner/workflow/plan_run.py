@@ -72,6 +72,7 @@ class PlanRequest:
     rules_file: Path | None = None
     timeout_s: float = 300.0
     priority: Priority = Priority.INTERACTIVE  # whose store requests go first where plans share a process
+    origin: str = "cli"  # "service": the service resumes it at its next start when it was interrupted
     texts: list[str] = field(default_factory=list)  # recipes or lists pasted as text (the service's form)
     # a second strategy the plan is also optimised with, for comparison (the service's A/B share)
     compare_with: Strategy | None = None
@@ -80,6 +81,7 @@ class PlanRequest:
         return {
             "inputs": self.inputs,
             "texts": self.texts,
+            "origin": self.origin,
             "compare_with": self.compare_with.value if self.compare_with else None,
             "store_set": self.store_set,
             "stores": self.store_ids,
@@ -101,6 +103,7 @@ class PlanRequest:
         return cls(
             inputs=list(described["inputs"]),
             texts=list(described.get("texts", [])),
+            origin=str(described.get("origin", "cli")),
             compare_with=Strategy(compare) if compare else None,
             store_set=described.get("store_set", "demo"),
             store_ids=described.get("stores"),
@@ -142,10 +145,11 @@ async def run_plan(
     return await execute_plan(request, services, db, await record_plan(request, db), progress)
 
 
-async def record_plan(request: PlanRequest, db: Database) -> str:
-    """The run recorded, before any work: its id (the service answers with it at once)."""
+async def record_plan(request: PlanRequest, db: Database, status: str = "running") -> str:
+    """The run recorded, before any work: its id (the service answers with it at once, the run "queued"
+    until its turn)."""
     async with db.session() as session:
-        return await repository.start_run(session, "plan", request.describe())
+        return await repository.start_run(session, "plan", request.describe(), status)
 
 
 async def resume_plan(
@@ -177,6 +181,10 @@ async def execute_plan(
     resume: Resume | None = None,
 ) -> PlanResult:
     """Does a recorded run (`record_plan`), or goes on with one (`resume`)."""
+    if resume is None:
+        async with db.session() as session:
+            if not await repository.mark_running(session, run_id):
+                raise RunCancelled(f"run {run_id[:8]} was cancelled before it started")
     stats: dict[str, Any] = {"timings_s": {}}
     cancel = asyncio.Event()  # set by the heartbeat when `workflows cancel` asks this run to stop
     heartbeat = asyncio.create_task(_heartbeat(db, run_id, services.settings, cancel, asyncio.current_task()))

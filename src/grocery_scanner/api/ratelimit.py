@@ -1,0 +1,38 @@
+"""Per-client request quotas of the service (the `limits` library's sliding-window counters)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from fastapi import HTTPException, status
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from grocery_scanner.errors import UserInputError
+
+
+class RateLimits:
+    """Per-client request quotas (sliding-window counters, in this process's memory)."""
+
+    def __init__(self, every_request: str, submissions: str) -> None:
+        self.update(every_request, submissions)
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+
+    def update(self, every_request: str, submissions: str) -> None:
+        try:
+            self.every_request: RateLimitItem = parse(every_request)
+            self.submissions: RateLimitItem = parse(submissions)
+        except ValueError as exc:
+            raise UserInputError(f"GROCERY_SERVICE__RATE_LIMIT: {exc}") from None
+
+    async def take(self, item: RateLimitItem, client: str, scope: str) -> None:
+        if not await self._limiter.hit(item, scope, client):
+            stats = await self._limiter.get_window_stats(item, scope, client)
+            wait = max(1, math.ceil(stats.reset_time - time.time()))
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many requests from {client}: at most {item} ({scope})",
+                headers={"Retry-After": str(wait)},
+            )
