@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from grocery_scanner import __version__
+from grocery_scanner.api import pages
 from grocery_scanner.api.jobs import PlanJobs
 from grocery_scanner.api.maintenance import check_health_periodically, recover, warm_periodically
 from grocery_scanner.api.ratelimit import RateLimits
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     _error_handlers(app)
     for module in (plans, catalog, admin, operations, health):
         app.include_router(module.router)
+    app.include_router(pages.router)  # the web pages; before the /static mount, so its vendor route is found
+    app.mount("/static", pages.static_files(), name="static")
     return app
 
 

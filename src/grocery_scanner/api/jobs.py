@@ -19,6 +19,7 @@ from grocery_scanner.models import utcnow
 from grocery_scanner.services import Services
 from grocery_scanner.storage.database import Database
 from grocery_scanner.workflow.plan_run import (
+    STAGES,
     PlanRequest,
     PlanResult,
     RunCancelled,
@@ -31,6 +32,7 @@ from grocery_scanner.workflow.stages import Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 FINISHED = frozenset({"succeeded", "failed", "cancelled", "timeout", "interrupted"})
+STAGE_NAMES = [name for name, _ in STAGES]
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Job:
     status: str = "queued"  # queued, running, then one of FINISHED
     stage: str = "queued"  # the stage under way
     stages_done: int = 0
-    stages_total: int = 5
+    stages_total: int = len(STAGE_NAMES)
     searches_done: int = 0
     searches_total: int = 0
     error: str | None = None
@@ -59,9 +61,9 @@ class Job:
     def on_progress(self, event: Progress) -> None:
         if event.stage == "search":
             self.stage, self.searches_done, self.searches_total = "search", event.done, event.total
-        else:  # a stage finished
+        else:  # a stage finished: the next one is under way
             self.stages_done, self.stages_total = event.done, event.total
-            self.stage = event.detail
+            self.stage = STAGE_NAMES[event.done] if event.done < len(STAGE_NAMES) else "done"
         self.touch()
 
     def view(self) -> dict[str, Any]:

@@ -28,7 +28,9 @@ class PlanSubmission(BaseModel):
     )
     urls: list[AnyHttpUrl] = Field(default_factory=list, max_length=50, description="Recipe pages (http or https).")
     store_set: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
-    stores: list[str] | None = Field(default=None, max_length=50, description="Store ids; all of the set by default.")
+    stores: list[str] | None = Field(
+        default=None, min_length=1, max_length=50, description="Store ids; all of the set by default."
+    )
     strategy: Strategy = Strategy.BALANCED
     max_stores: int | None = Field(default=None, ge=1, le=50)
     budget: Decimal | None = Field(default=None, gt=0, le=100_000, decimal_places=2)

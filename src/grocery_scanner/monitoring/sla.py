@@ -60,8 +60,8 @@ class SlaFigure:
                 "breach_range": [x.isoformat() for x in t.breach_range] if t.breach_range else None,
             }
         return {
-            "name": self.name, "target": self.target, "value": self.value, "samples": self.samples,
-            "compliant": self.compliant, "trend": trend,
+            "name": self.name, "target": self.target, "higher_is_better": self.higher_is_better,
+            "value": self.value, "samples": self.samples, "compliant": self.compliant, "trend": trend,
         }  # fmt: skip
 
 

@@ -152,9 +152,6 @@ async def add_searches(session: AsyncSession, run_id: str, searches: list[tuple[
     await session.execute(statement.on_conflict_do_nothing())
 
 
-ITEM_ROWS_PER_STATEMENT = 200  # well under SQLite's limit on bound parameters
-
-
 async def finish_searches(session: AsyncSession, run_id: str, results: list[StoreResult]) -> None:
     """Each page the searches fetched, done or failed, with its offers count and times."""
     rows = [
@@ -177,25 +174,28 @@ async def finish_searches(session: AsyncSession, run_id: str, results: list[Stor
         for result in results
         for page in result.pages
     ]
-    for start in range(0, len(rows), ITEM_ROWS_PER_STATEMENT):
-        statement = upsert(session, SearchItemRow).values(rows[start : start + ITEM_ROWS_PER_STATEMENT])
-        excluded = statement.excluded
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[SearchItemRow.run_id, SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page],
-                set_=dict(
-                    status=excluded.status,
-                    attempts=SearchItemRow.attempts + 1,
-                    failure_class=excluded.failure_class,
-                    error=excluded.error,
-                    offers=excluded.offers,
-                    latency_ms=excluded.latency_ms,
-                    skus=excluded.skus,
-                    started_at=excluded.started_at,
-                    finished_at=excluded.finished_at,
-                ),
-            )
-        )
+    if not rows:
+        return
+    # one statement for every row (executemany): compiled once and cached, however many rows there are
+    statement = upsert(session, SearchItemRow)
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SearchItemRow.run_id, SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page],
+            set_=dict(
+                status=excluded.status,
+                attempts=SearchItemRow.attempts + 1,
+                failure_class=excluded.failure_class,
+                error=excluded.error,
+                offers=excluded.offers,
+                latency_ms=excluded.latency_ms,
+                skus=excluded.skus,
+                started_at=excluded.started_at,
+                finished_at=excluded.finished_at,
+            ),
+        ),
+        rows,
+    )
 
 
 async def search_items(session: AsyncSession, run_id: str) -> list[SearchItemRow]:

@@ -12,6 +12,7 @@ from grocery_scanner.api.security import rate_limited
 from grocery_scanner.api.state import State
 from grocery_scanner.reliability.health import stores_health
 from grocery_scanner.storage import repository
+from grocery_scanner.storage.repository import as_utc
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.searching import recorded_search
 
@@ -80,7 +81,7 @@ async def search_products(
     return SearchBody(query=query, offers=offers, failures=failures)
 
 
-@router.get("/products/{store_id}/{sku}/history", response_model=HistoryBody)
+@router.get("/products/{store_id}/{sku:path}/history", response_model=HistoryBody)
 async def product_history(
     state: State,
     store_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
@@ -99,7 +100,7 @@ async def product_history(
         size=first.size if first else None,
         observations=[
             Observation(
-                observed_at=r.observed_at,
+                observed_at=as_utc(r.observed_at),
                 price=r.price,
                 regular_price=r.regular_price,
                 unit_price=r.unit_price,
