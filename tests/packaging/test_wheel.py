@@ -33,3 +33,11 @@ def test_the_wheel_installs_and_plans_from_another_directory(tmp_path: Path) -> 
         venv / "bin" / "python", "-c", "import grocery_scanner; print(grocery_scanner.__file__)", cwd=elsewhere
     )
     assert str(venv) in located.stdout  # the installed copy ran, not the source tree
+    pages = _run(
+        venv / "bin" / "python",
+        "-c",
+        "from grocery_scanner.api import pages; "
+        "print((pages.HERE / 'templates' / 'plan.html').is_file(), (pages.STATIC_DIR / 'plan.js').is_file())",
+        cwd=elsewhere,
+    )
+    assert pages.stdout.split() == ["True", "True"]  # the web pages' templates and scripts ship in the wheel
