@@ -21,11 +21,12 @@ class RateLimits:
         self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
     def update(self, every_request: str, submissions: str) -> None:
-        try:
-            self.every_request: RateLimitItem = parse(every_request)
-            self.submissions: RateLimitItem = parse(submissions)
-        except ValueError as exc:
-            raise UserInputError(f"GROCERY_SERVICE__RATE_LIMIT: {exc}") from None
+        self.every_request, self.submissions = self.checked(every_request, submissions)
+
+    @staticmethod
+    def checked(every_request: str, submissions: str) -> tuple[RateLimitItem, RateLimitItem]:
+        """Both limits read, or a one-line error naming the wrong one."""
+        return _parsed(every_request, "RATE_LIMIT"), _parsed(submissions, "SUBMIT_RATE_LIMIT")
 
     async def take(self, item: RateLimitItem, client: str, scope: str) -> None:
         if not await self._limiter.hit(item, scope, client):
@@ -36,3 +37,10 @@ class RateLimits:
                 f"too many requests from {client}: at most {item} ({scope})",
                 headers={"Retry-After": str(wait)},
             )
+
+
+def _parsed(limit: str, setting: str) -> RateLimitItem:
+    try:
+        return parse(limit)
+    except ValueError as exc:
+        raise UserInputError(f"GROCERY_SERVICE__{setting}: {exc} (e.g. 120/minute)") from None

@@ -90,8 +90,9 @@ async def config_reload(state: State, request: Request) -> AdminOutcome:
 
     async def work() -> AdminOutcome:
         settings = load_settings()
-        sets = state.services.reload(settings)
-        state.limits.update(settings.service.rate_limit, settings.service.submit_rate_limit)
+        limits = state.limits.checked(settings.service.rate_limit, settings.service.submit_rate_limit)
+        sets = state.services.reload(settings)  # a wrong setting or profile changes nothing
+        state.limits.every_request, state.limits.submissions = limits
         return AdminOutcome(
             action="config reload",
             outcome=f"reloaded ({settings.environment}); store sets {', '.join(sets) or 'none running'}",
