@@ -24,7 +24,9 @@ RECIPE = """# Pancakes
 """
 
 
-@pytest.fixture(scope="session")
+# one Chromium for these tests, stopped when they are done: Playwright's sync API keeps an event loop
+# running until it stops, and the asyncio tests after them cannot run beside it
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(

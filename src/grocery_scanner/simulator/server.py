@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,6 @@ class DemoStore:
     profile: StoreProfile
     seed: int
     faults: Faults
-    search: CatalogSearch = field(init=False)
     rng: random.Random = field(init=False)
     # when each request arrived (monotonic seconds): what a pacing check counts, as the store sees it
     arrivals: list[float] = field(default_factory=list)
@@ -52,15 +52,24 @@ class DemoStore:
         return len(self.arrivals)
 
     def __post_init__(self) -> None:
+        assortment = (self.profile.simulator or {}).get("assortment")
+        if assortment and not Path(assortment).expanduser().is_file():
+            raise UserInputError(f"{self.profile.id}: simulator assortment {assortment} is not a file")
+        self.rng = seeded_rng(self.seed, self.profile.id, "faults")
+
+    @cached_property
+    def catalog(self) -> tuple[CatalogProduct, ...]:
+        """Built on the first request: a run whose answers all come from the cache never pays for it."""
         settings = self.profile.simulator or {}
         if assortment := settings.get("assortment"):  # a real store's exported assortment (CSV)
-            self.catalog = load_assortment(Path(assortment).expanduser())
-        else:
-            # a store's other source (its flyer) sells what the store sells: `catalog_of` names the store
-            store = settings.get("catalog_of", self.profile.id)
-            self.catalog = build_catalog(store, settings.get("house_brand", self.profile.name), self.seed)
-        self.search = CatalogSearch(self.catalog)
-        self.rng = seeded_rng(self.seed, self.profile.id, "faults")
+            return load_assortment(Path(assortment).expanduser())
+        # a store's other source (its flyer) sells what the store sells: `catalog_of` names the store
+        store = settings.get("catalog_of", self.profile.id)
+        return build_catalog(store, settings.get("house_brand", self.profile.name), self.seed)
+
+    @cached_property
+    def search(self) -> CatalogSearch:
+        return CatalogSearch(self.catalog)
 
     def with_anomalies(self, products: list[CatalogProduct]) -> list[CatalogProduct]:
         """Prices off by a factor of ten on a fixed share of products (a misplaced decimal point)."""
