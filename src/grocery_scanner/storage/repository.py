@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select, tuple_, update
@@ -49,8 +50,11 @@ def dollars(value: int | None) -> Decimal | None:
 
 def upsert(session: AsyncSession, table: Any) -> Any:
     """An INSERT that may meet rows another process inserted meanwhile (SQLite or PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return _insert_for(session.get_bind().dialect.name)(table)
+
+
+def _insert_for(dialect: str) -> Any:
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 async def save_stores(session: AsyncSession, profiles: list[StoreProfile]) -> None:
@@ -174,27 +178,27 @@ async def finish_searches(session: AsyncSession, run_id: str, results: list[Stor
         for result in results
         for page in result.pages
     ]
-    if not rows:
-        return
-    # one statement for every row (executemany): compiled once and cached, however many rows there are
-    statement = upsert(session, SearchItemRow)
+    if rows:  # one statement for every row (executemany), built once
+        await session.execute(_finish_statement(session.get_bind().dialect.name), rows)
+
+
+@cache
+def _finish_statement(dialect: str) -> Any:
+    statement = _insert_for(dialect)(SearchItemRow)
     excluded = statement.excluded
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SearchItemRow.run_id, SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page],
-            set_=dict(
-                status=excluded.status,
-                attempts=SearchItemRow.attempts + 1,
-                failure_class=excluded.failure_class,
-                error=excluded.error,
-                offers=excluded.offers,
-                latency_ms=excluded.latency_ms,
-                skus=excluded.skus,
-                started_at=excluded.started_at,
-                finished_at=excluded.finished_at,
-            ),
+    return statement.on_conflict_do_update(
+        index_elements=[SearchItemRow.run_id, SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page],
+        set_=dict(
+            status=excluded.status,
+            attempts=SearchItemRow.attempts + 1,
+            failure_class=excluded.failure_class,
+            error=excluded.error,
+            offers=excluded.offers,
+            latency_ms=excluded.latency_ms,
+            skus=excluded.skus,
+            started_at=excluded.started_at,
+            finished_at=excluded.finished_at,
         ),
-        rows,
     )
 
 

@@ -47,5 +47,4 @@ class SearchRecorder:
         cached, self._cached = self._cached, []
         if cached:
             async with self._writer, self.db.session() as session:
-                for result in cached:
-                    await repository.finish_searches(session, self.run_id, [result])
+                await repository.finish_searches(session, self.run_id, cached)
