@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     allow_private_urls: bool = False  # recipe URLs on loopback or private networks (local use, tests)
     url_deadline_s: float = Field(default=30.0, gt=0)  # a whole recipe-page fetch stops after this long
     features: FeatureFlags = Field(default_factory=FeatureFlags)
+    # the plan queue (Redis, e.g. redis://host:6379/1): set, the service enqueues plans and
+    # `grocery-scanner worker` processes run them; unset, the service runs them itself
+    queue_url: SecretStr | None = None
+    worker_concurrency: int = Field(default=4, ge=1, le=256)  # plans one worker runs at once
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")

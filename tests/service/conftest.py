@@ -51,11 +51,13 @@ def serve(settings: Settings) -> Iterator[LiveServer]:
         sock.close()
 
 
-def service_settings(data_dir: Path, **service: object) -> Settings:
+def service_settings(data_dir: Path, top: dict[str, object] | None = None, **service: object) -> Settings:
+    """Test settings: `service` are the service's own, `top` any others."""
     return Settings(
         data_dir=data_dir,
         max_pages=1,
         service={"api_key": API_KEY, "rate_limit": "10000/minute", "submit_rate_limit": "1000/minute", **service},
+        **(top or {}),  # type: ignore[arg-type]
     )
 
 

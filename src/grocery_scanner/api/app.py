@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 
 from grocery_scanner import __version__
 from grocery_scanner.api import pages
-from grocery_scanner.api.jobs import PlanJobs
+from grocery_scanner.api.jobs import PlanJobs, Plans
 from grocery_scanner.api.maintenance import check_health_periodically, recover, warm_periodically
+from grocery_scanner.api.queued import QueuedPlans
 from grocery_scanner.api.ratelimit import RateLimits
 from grocery_scanner.api.routes import admin, catalog, health, operations, plans
 from grocery_scanner.api.runs import NotFound, NotReady
@@ -27,6 +28,7 @@ from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.models import utcnow
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings, load_settings
+from grocery_scanner.workers.queue import connected, plan_queue
 
 if TYPE_CHECKING:
     import httpx
@@ -43,7 +45,11 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         started_at = utcnow()
         async with Services(settings, transport) as services, services.database() as db:
             service = settings.service
-            jobs = PlanJobs(services, db, service.max_concurrent_plans, service.finished_jobs_kept)
+            jobs: Plans
+            if settings.queue_url is not None:  # the workers run the plans
+                jobs = QueuedPlans(services, db, await connected(plan_queue(settings)))
+            else:
+                jobs = PlanJobs(services, db, service.max_concurrent_plans, service.finished_jobs_kept)
             state = ServiceState(services, db, jobs, limits)
             app.state.service = state
             background = [
@@ -56,7 +62,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             finally:
                 for task in background:
                     task.cancel()
-                await jobs.aclose()  # running plans are recorded as interrupted: the next start resumes them
+                await jobs.aclose()  # plans running here are recorded as interrupted: the next start resumes them
                 await asyncio.gather(*background, return_exceptions=True)
 
     app = FastAPI(

@@ -63,7 +63,7 @@ async def figures(state: ServiceState, window_min: float = 60) -> dict[str, Any]
                 for d in letters[:SHOWN_LETTERS]
             ],
         },
-        "plans": {"active": state.jobs.active(), "recent": _outcomes(runs)},
+        "plans": {"active": await state.jobs.active(), "recent": _outcomes(runs)},
         "strategies": strategy_comparison([r.stats or {} for r in runs]),
         "warming": state.warming,
         "recovery": state.recovery,

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from grocery_scanner.errors import GroceryError
 from grocery_scanner.models import utcnow
@@ -83,6 +83,26 @@ class Job:
 Work = Callable[[ProgressCallback], Awaitable[PlanResult]]
 
 
+class Plans(Protocol):
+    """Where the service's plans run: in this process (PlanJobs) or on the workers (api/queued.py)."""
+
+    runs_here: bool
+
+    async def submit(self, request: PlanRequest) -> Job: ...
+
+    def start_recorded(self, run_id: str, request: PlanRequest) -> object: ...
+
+    def resume(self, run_id: str) -> object: ...
+
+    async def live(self, run_id: str) -> Job | None: ...
+
+    def changes(self, job: Job, timeout_s: float) -> AsyncIterator[Job]: ...
+
+    async def active(self) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
 class PlanJobs:
     """Runs plans, at most `concurrency` at once (the rest wait their turn, recorded as queued)."""
 
@@ -104,10 +124,12 @@ class PlanJobs:
     def resume(self, run_id: str) -> Job:
         return self._start(run_id, lambda progress: resume_plan(run_id, self.services, self.db, progress))
 
-    def get(self, run_id: str) -> Job | None:
+    runs_here = True  # start-up recovery waits for the leases of this service's earlier process
+
+    async def live(self, run_id: str) -> Job | None:
         return self._jobs.get(run_id)
 
-    def active(self) -> int:
+    async def active(self) -> int:
         return sum(1 for job in self._jobs.values() if job.status not in FINISHED)
 
     async def changes(self, job: Job, timeout_s: float) -> AsyncIterator[Job]:

@@ -50,6 +50,8 @@ async def recover(state: ServiceState, started_at: datetime) -> None:
                 beat = as_utc(run.heartbeat_at or run.started_at)
                 if run.status in ("running", "queued") and beat >= started_at:
                     continue  # another live process's
+                if run.status == "running" and not state.jobs.runs_here:
+                    continue  # the workers' (the queue hands a dead worker's plan to another)
                 if run.status == "running" and (utcnow() - beat).total_seconds() <= settings.run_stale_s:
                     waiting += 1  # its lease has not run out yet
                     continue

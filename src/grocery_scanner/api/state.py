@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from grocery_scanner.api.jobs import PlanJobs
+from grocery_scanner.api.jobs import Plans
 from grocery_scanner.api.ratelimit import RateLimits
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
@@ -21,7 +21,7 @@ from grocery_scanner.storage.database import Database
 class ServiceState:
     services: Services
     db: Database
-    jobs: PlanJobs
+    jobs: Plans
     limits: RateLimits
     started: float = field(default_factory=time.monotonic)
     recovered: asyncio.Event = field(default_factory=asyncio.Event)  # the start-up recovery pass is done

@@ -6,7 +6,8 @@ each store's keys are also listed in a set `<prefix>s:<store>`, so one store's a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -60,7 +61,8 @@ class RedisTier:
 
     async def clear(self, store_id: str | None = None) -> int:
         if store_id is not None:
-            keys = [str(k) for k in await self._redis.smembers(self._store_key(store_id))]
+            members = await cast("Awaitable[set[str]]", self._redis.smembers(self._store_key(store_id)))
+            keys = [str(k) for k in members]
             dropped = await self._redis.delete(*[self._entry_key(k) for k in keys]) if keys else 0
             await self._redis.delete(self._store_key(store_id))
             return int(dropped)

@@ -632,6 +632,26 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, max=256, help="Plans at once (worker_concurrency).")
+    ] = None,
+) -> None:
+    """Run a worker: take plans from the queue (queue_url) and run them, until Ctrl-C or SIGTERM (its plans
+    under way go back to the queue and resume on another worker from their checkpoints)."""
+    from grocery_scanner.workers.worker import run_worker
+
+    settings = load_settings()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"worker_concurrency": concurrency})
+    if settings.queue_url is None:
+        raise UserInputError("queue_url is not set (GROCERY_QUEUE_URL=redis://host:6379/1): a worker needs the queue")
+    err_console.print(f"worker taking plans from the queue, {settings.worker_concurrency} at a time (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))
+
+
 def main() -> None:
     """Entry point: click handles usage errors; every GroceryError is one line on stderr, exit 2."""
     try:

@@ -43,6 +43,17 @@ async def recent_plan_runs(session: AsyncSession, limit: int) -> list[RunRow]:
     return list((await session.scalars(statement)).all())
 
 
+async def claim_queued(session: AsyncSession, run_id: str) -> bool:
+    """A queued run taken to running, atomically: of two workers only one wins."""
+    statement = (
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status == "queued")
+        .values(status="running", heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
+
+
 async def claim_run(session: AsyncSession, run_id: str, stale_after_s: float) -> bool:
     """Takes a stopped run back to running, atomically: of two resumers only one wins."""
     cutoff = utcnow() - timedelta(seconds=stale_after_s)

@@ -91,7 +91,7 @@ async def list_plans(state: State, limit: Annotated[int, Query(ge=1, le=200)] = 
     async with state.db.session() as session:
         rows = await recovery_records.recent_plan_runs(session, limit)
     return [
-        runs.live_status(job, row) if (job := state.jobs.get(row.id)) is not None else runs.recorded_status(row)
+        runs.live_status(job, row) if (job := await state.jobs.live(row.id)) is not None else runs.recorded_status(row)
         for row in rows
     ]
 
@@ -101,7 +101,7 @@ async def plan_status(run_id: RunId, state: State) -> PlanStatus:
     """Where the plan is: its stage, searches done of all, and how it ended."""
     async with state.db.session() as session:
         run = await runs.recorded_run(session, str(run_id))
-    job = state.jobs.get(run.id)
+    job = await state.jobs.live(run.id)
     return runs.live_status(job, run) if job is not None else runs.recorded_status(run)
 
 
@@ -113,7 +113,7 @@ async def plan_events(run_id: RunId, state: State, request: Request) -> EventSou
     """Server-sent events: a `status` event (a PlanStatus) each time the plan moves on, the last when it ends."""
     async with state.db.session() as session:
         run = await runs.recorded_run(session, str(run_id))
-    job = state.jobs.get(run.id)
+    job = await state.jobs.live(run.id)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         if job is None:  # not running here: its recorded state, once
@@ -154,7 +154,7 @@ async def plan_result_csv(run_id: RunId, state: State) -> Response:
 
 
 async def _result(run_id: str, state: State) -> PlanResultBody:
-    job = state.jobs.get(run_id)
+    job = await state.jobs.live(run_id)
     if job is not None and job.result is not None:
         return runs.live_result(job.result)
     async with state.db.session() as session:

@@ -1,0 +1,121 @@
+"""Plans on worker processes: the service enqueues, two `grocery-scanner worker` processes share the
+plans, and a worker killed in the middle of a plan leaves it to the other, which resumes it without
+asking any finished search again. Needs the machine's Redis (GROCERY_TEST_REDIS_URL, set by .ci/run)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.service.conftest import serve, service_settings, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("GROCERY_TEST_REDIS_URL")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL, reason="GROCERY_TEST_REDIS_URL not set (.ci/run sets it when Redis runs)"
+)
+TEXTS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "examples").glob("*.txt"))]
+
+
+@pytest.fixture
+def queue_url() -> str:
+    assert REDIS_URL is not None
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def _worker(data_dir: Path, queue_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GROCERY_DATA_DIR": str(data_dir),
+        "GROCERY_QUEUE_URL": queue_url,
+        "GROCERY_HEARTBEAT_S": "0.5",
+        "GROCERY_RUN_STALE_S": "3",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    command = [sys.executable, "-m", "grocery_scanner", "worker", "--concurrency", "1"]
+    with log.open("wb") as output:  # read when a test fails
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def workers(tmp_path: Path, queue_url: str) -> Iterator[list[subprocess.Popen[bytes]]]:
+    started = [_worker(tmp_path / "data", queue_url, tmp_path / f"worker-{n}.log") for n in range(2)]
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+    for process in started:
+        process.wait(timeout=60)
+
+
+def _plan_worker(client: httpx.Client, plan_id: str, queue_url: str) -> str | None:
+    """The worker (host:pid) the queue says runs a plan."""
+    import asyncio
+
+    from saq import Queue  # the test reads the queue as the service does
+
+    async def read() -> str | None:
+        queue = Queue.from_url(queue_url, name="grocery-plans")
+        try:
+            job = await queue.job(plan_id)
+            return job.worker_id if job is not None else None
+        finally:
+            await queue.disconnect()
+
+    return asyncio.run(read())
+
+
+def test_plans_are_shared_by_the_workers(tmp_path: Path, queue_url: str, workers) -> None:
+    settings = service_settings(tmp_path / "data", {"queue_url": queue_url})
+    for server in serve(settings):
+        with server.client() as client:
+            ids = [client.post("/api/v1/plans", json={"texts": TEXTS[i : i + 2]}).json()["id"] for i in range(4)]
+            for plan_id in ids:
+                assert wait_for(client, plan_id, 180)["status"] == "succeeded"
+                assert client.get(f"/api/v1/plans/{plan_id}/result").json()["plan"]["stores"]
+            ran = {_plan_worker(client, plan_id, queue_url) for plan_id in ids}
+    assert ran == {f"{os.uname().nodename}:{w.pid}" for w in workers}  # both workers took plans
+
+
+def test_a_killed_workers_plan_finishes_on_the_other(tmp_path: Path, queue_url: str, workers) -> None:
+    settings = service_settings(tmp_path / "data", {"queue_url": queue_url})
+    for server in serve(settings):
+        with server.client() as client:
+            plan_id = client.post("/api/v1/plans", json={"texts": TEXTS}).json()["id"]
+            deadline = time.monotonic() + 90
+            while client.get(f"/api/v1/plans/{plan_id}").json()["searches_done"] < 10:
+                assert time.monotonic() < deadline, "the plan never got to its searches"
+                time.sleep(0.1)
+            runner = _plan_worker(client, plan_id, queue_url)
+            victim = next(w for w in workers if runner == f"{os.uname().nodename}:{w.pid}")
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=10)
+            done_before = _done_items(tmp_path / "data", plan_id)
+            assert done_before, "nothing was finished before the kill"
+            status = wait_for(client, plan_id, 180)
+            assert status["status"] == "succeeded", status
+            survivor = next(w for w in workers if w is not victim)
+            assert _plan_worker(client, plan_id, queue_url) == f"{os.uname().nodename}:{survivor.pid}"
+    after = _done_items(tmp_path / "data", plan_id)
+    assert {k: after[k] for k in done_before} == done_before  # no finished search was asked again
+
+
+def _done_items(data_dir: Path, run_id: str) -> dict[tuple[str, str, int], int]:
+    """The run's finished search pages and their attempts."""
+    with sqlite3.connect(data_dir / "grocery.sqlite", timeout=30) as connection:
+        rows = connection.execute(
+            "SELECT store_id, query, page, attempts FROM search_items WHERE run_id = ? AND status = 'done'",
+            (run_id,),
+        ).fetchall()
+    return {(s, q, p): a for s, q, p, a in rows}
