@@ -16,11 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from grocery_scanner.settings import config_dir
 from grocery_scanner.simulator.server import Simulator
-from grocery_scanner.stores.profiles import SIMULATOR_URL, load_store_set
+from grocery_scanner.stores.profiles import load_store_set
 
 NO_CACHE = '["retry", "breaker", "metrics", "status", "pacing", "pool"]'
 
@@ -37,15 +34,6 @@ class CrashOutcome:
     plan_equal: bool  # the same purchases and total as an uninterrupted run
     resumed_searches: int  # finished searches the resumed run kept
     reclaimed_searches: int  # searches in flight (leased by the killed process) that it took over
-
-
-def _store_set(sim: Simulator, path: Path) -> Path:
-    data = yaml.safe_load((config_dir() / "stores" / "demo.yaml").read_text(encoding="utf-8"))
-    for store in data["stores"]:
-        if store.get("base_url") == SIMULATOR_URL:
-            store["base_url"] = f"{sim.url}/{store['id']}"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
 
 
 def _items(database: Path) -> list[tuple[str, str, str, int, str]]:
@@ -90,7 +78,7 @@ async def crash_and_resume(inputs: list[str], workdir: Path, kill_at: float = 0.
     an uninterrupted run's."""
     profiles = load_store_set("demo").stores
     async with Simulator(profiles) as sim:
-        store_set = _store_set(sim, workdir / "stores.yaml")
+        store_set = sim.store_set_file(workdir / "stores.yaml")
         crashed, database = workdir / "crashed", workdir / "crashed" / "grocery.sqlite"
         first = await _plan(inputs, crashed, store_set, workdir / "killed.json")
         while first.returncode is None:

@@ -15,10 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 from pydantic import ValidationError
 
 from grocery_scanner.errors import UserInputError
+from grocery_scanner.settings import config_dir
 from grocery_scanner.simulator import formats
 from grocery_scanner.simulator.assortment import load_assortment
 from grocery_scanner.simulator.catalog import CatalogProduct, build_catalog, seeded_rng
@@ -149,6 +151,16 @@ class Simulator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def store_set_file(self, path: Path, store_set: str = "demo") -> Path:
+        """A copy of a bundled store set whose demo stores are this server: other processes (plans, workers)
+        then all ask this one simulator, which sees every request they send."""
+        data = yaml.safe_load((config_dir() / "stores" / f"{store_set}.yaml").read_text(encoding="utf-8"))
+        for store in data["stores"]:
+            if store.get("base_url") == SIMULATOR_URL:
+                store["base_url"] = f"{self.url}/{store['id']}"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return path
 
     def resolve(self, profiles: list[StoreProfile]) -> list[StoreProfile]:
         """Profiles with the simulator placeholder replaced by this server's address."""
