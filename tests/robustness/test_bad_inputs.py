@@ -90,3 +90,27 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, files: dict[str, bytes], co
     assert "Traceback" not in done.stderr
     # nothing is stored but the record of a failed run
     assert all(status == "failed" for status, _ in _runs(data))
+
+
+SERVICE_CASES = [
+    ({}, ["worker"], "queue_url is not set"),
+    ({"GROCERY_QUEUE_URL": "redis://127.0.0.1:1/0"}, ["worker"], "the queue's Redis is not reachable"),
+    ({"GROCERY_QUEUE_URL": "redis://127.0.0.1:1/0"}, ["serve"], "the queue's Redis is not reachable"),
+    ({"GROCERY_DATABASE_URL": "postgresql+asyncpg://u:secret@127.0.0.1:1/x"}, ["serve"], "cannot open database"),
+    ({"GROCERY_SERVICE__RATE_LIMIT": "lots"}, ["serve"], "GROCERY_SERVICE__RATE_LIMIT"),
+    ({"GROCERY_SERVICE__MAX_BODY_BYTES": "5"}, ["serve"], "GROCERY_SERVICE__MAX_BODY_BYTES"),
+]
+
+
+@pytest.mark.parametrize(("env", "command", "message"), SERVICE_CASES, ids=[c[2][:30] for c in SERVICE_CASES])
+def test_the_service_and_workers_refuse_to_start_in_one_line(
+    tmp_path: Path, env: dict[str, str], command: list[str], message: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "grocery_scanner", *command],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "GROCERY_DATA_DIR": str(tmp_path), **env},
+    )  # fmt: skip
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and message in lines[0], done.stderr
+    assert "secret" not in done.stderr

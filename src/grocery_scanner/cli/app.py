@@ -25,7 +25,7 @@ from grocery_scanner.cli.recovery import dlq_app, workflows_app
 from grocery_scanner.errors import GroceryError, UserInputError
 from grocery_scanner.ingest.bounds import MAX_SERVINGS
 from grocery_scanner.optimize.problem import VISIT_COST, Strategy
-from grocery_scanner.settings import load_settings
+from grocery_scanner.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -623,6 +623,7 @@ def serve(
 
     settings = load_settings()
     application = create_app(settings)  # a wrong setting fails here, as one line
+    asyncio.run(_reachable_parts(settings))  # so does an unreachable database or queue
     try:
         with socket.create_server((host, port)):
             pass
@@ -630,6 +631,17 @@ def serve(
         raise UserInputError(f"--host {host} --port {port}: cannot listen there ({exc.strerror})") from None
     err_console.print(f"serving on http://{host}:{port} ({settings.environment}; Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+
+
+async def _reachable_parts(settings: Settings) -> None:
+    """The database (migrated) and, where one is set, the queue answer: checked before serving."""
+    from grocery_scanner.services import Services
+    from grocery_scanner.workers.queue import connected, plan_queue
+
+    async with Services(settings).database():
+        pass
+    if settings.queue_url is not None:
+        await (await connected(plan_queue(settings))).disconnect()
 
 
 @app.command()
@@ -647,6 +659,7 @@ def worker(
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
     if settings.queue_url is None:
         raise UserInputError("queue_url is not set (GROCERY_QUEUE_URL=redis://host:6379/1): a worker needs the queue")
+    asyncio.run(_reachable_parts(settings))
     err_console.print(f"worker taking plans from the queue, {settings.worker_concurrency} at a time (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings))
