@@ -88,7 +88,10 @@ def test_plans_are_shared_by_the_workers(tmp_path: Path, queue_url: str, workers
     assert ran == {f"{os.uname().nodename}:{w.pid}" for w in workers}  # both workers took plans
 
 
-def test_a_killed_workers_plan_finishes_on_the_other(tmp_path: Path, queue_url: str, workers) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_a_killed_workers_plan_finishes_on_the_other(
+    tmp_path: Path, queue_url: str, workers, stop: signal.Signals
+) -> None:
     settings = service_settings(tmp_path / "data", {"queue_url": queue_url})
     for server in serve(settings):
         with server.client() as client:
@@ -99,8 +102,8 @@ def test_a_killed_workers_plan_finishes_on_the_other(tmp_path: Path, queue_url: 
                 time.sleep(0.1)
             runner = _plan_worker(client, plan_id, queue_url)
             victim = next(w for w in workers if runner == f"{os.uname().nodename}:{w.pid}")
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(timeout=10)
+            victim.send_signal(stop)
+            victim.wait(timeout=30)
             done_before = _done_items(tmp_path / "data", plan_id)
             assert done_before, "nothing was finished before the kill"
             status = wait_for(client, plan_id, 180)
