@@ -1,12 +1,13 @@
 """Plans on worker processes: the service enqueues, two `grocery-scanner worker` processes share the
 plans, and a worker killed in the middle of a plan leaves it to the other, which resumes it without
-asking any finished search again. Needs the machine's Redis (GROCERY_TEST_REDIS_URL, set by .ci/run)."""
+asking any finished search again. Needs the machine's Redis (GROCERY_TEST_REDIS_URL, set by .ci/run);
+runs on SQLite and, where GROCERY_TEST_POSTGRES_URL is set (.ci/run sets it), on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,15 +17,31 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from sqlalchemy import select
 
+from grocery_scanner.settings import Settings
+from grocery_scanner.storage.database import Database, database_url
+from grocery_scanner.storage.tables import SearchItemRow
 from tests.service.conftest import serve, service_settings, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GROCERY_TEST_REDIS_URL")
+POSTGRES_URL = os.environ.get("GROCERY_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="GROCERY_TEST_REDIS_URL not set (.ci/run sets it when Redis runs)"
 )
+LEASE = {"heartbeat_s": 0.5, "run_stale_s": 3}  # the workers' too: a dead worker's plan moves on in seconds
 TEXTS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "examples").glob("*.txt"))]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The database settings every process shares: SQLite in the test's folder, or the machine's PostgreSQL."""
+    if request.param == "sqlite":
+        return {}
+    if not POSTGRES_URL:
+        pytest.skip("GROCERY_TEST_POSTGRES_URL not set (.ci/run sets it when PostgreSQL runs)")
+    return {"database_url": POSTGRES_URL}
 
 
 @pytest.fixture
@@ -34,13 +51,16 @@ def queue_url() -> str:
     return REDIS_URL
 
 
-def _worker(data_dir: Path, queue_url: str, log: Path) -> subprocess.Popen[bytes]:
+def _worker(data_dir: Path, database: dict[str, str], queue_url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **{f"GROCERY_{name.upper()}": value for name, value in database.items()},
         "GROCERY_DATA_DIR": str(data_dir),
         "GROCERY_QUEUE_URL": queue_url,
-        "GROCERY_HEARTBEAT_S": "0.5",
-        "GROCERY_RUN_STALE_S": "3",
+        # without the cache (a shared database shares it): every plan asks the stores, and a resumed one
+        # shows it does not ask again what was done
+        "GROCERY_FETCH_LAYERS": '["retry", "breaker", "metrics", "status", "pacing", "pool"]',
+        **{f"GROCERY_{name.upper()}": str(value) for name, value in LEASE.items()},
         "PYTHONPATH": str(ROOT / "src"),
     }
     command = [sys.executable, "-m", "grocery_scanner", "worker", "--concurrency", "1"]
@@ -49,8 +69,8 @@ def _worker(data_dir: Path, queue_url: str, log: Path) -> subprocess.Popen[bytes
 
 
 @pytest.fixture
-def workers(tmp_path: Path, queue_url: str) -> Iterator[list[subprocess.Popen[bytes]]]:
-    started = [_worker(tmp_path / "data", queue_url, tmp_path / f"worker-{n}.log") for n in range(2)]
+def workers(tmp_path: Path, database: dict[str, str], queue_url: str) -> Iterator[list[subprocess.Popen[bytes]]]:
+    started = [_worker(tmp_path / "data", database, queue_url, tmp_path / f"worker-{n}.log") for n in range(2)]
     yield started
     for process in started:
         if process.poll() is None:
@@ -76,8 +96,8 @@ def _plan_worker(client: httpx.Client, plan_id: str, queue_url: str) -> str | No
     return asyncio.run(read())
 
 
-def test_plans_are_shared_by_the_workers(tmp_path: Path, queue_url: str, workers) -> None:
-    settings = service_settings(tmp_path / "data", {"queue_url": queue_url})
+def test_plans_are_shared_by_the_workers(tmp_path: Path, database: dict[str, str], queue_url: str, workers) -> None:
+    settings = service_settings(tmp_path / "data", {"queue_url": queue_url, **LEASE, **database})
     for server in serve(settings):
         with server.client() as client:
             ids = [client.post("/api/v1/plans", json={"texts": TEXTS[i : i + 2]}).json()["id"] for i in range(4)]
@@ -90,12 +110,14 @@ def test_plans_are_shared_by_the_workers(tmp_path: Path, queue_url: str, workers
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
 def test_a_killed_workers_plan_finishes_on_the_other(
-    tmp_path: Path, queue_url: str, workers, stop: signal.Signals
+    tmp_path: Path, database: dict[str, str], queue_url: str, workers, stop: signal.Signals
 ) -> None:
-    settings = service_settings(tmp_path / "data", {"queue_url": queue_url})
+    if database and stop is signal.SIGTERM:
+        pytest.skip("the database plays no part in how a stopped worker hands its plan on: SQLite covers it")
+    settings = service_settings(tmp_path / "data", {"queue_url": queue_url, **LEASE, **database})
     for server in serve(settings):
         with server.client() as client:
-            plan_id = client.post("/api/v1/plans", json={"texts": TEXTS}).json()["id"]
+            plan_id = client.post("/api/v1/plans", json={"texts": TEXTS[:4]}).json()["id"]
             deadline = time.monotonic() + 90
             while client.get(f"/api/v1/plans/{plan_id}").json()["searches_done"] < 10:
                 assert time.monotonic() < deadline, "the plan never got to its searches"
@@ -104,21 +126,30 @@ def test_a_killed_workers_plan_finishes_on_the_other(
             victim = next(w for w in workers if runner == f"{os.uname().nodename}:{w.pid}")
             victim.send_signal(stop)
             victim.wait(timeout=30)
-            done_before = _done_items(tmp_path / "data", plan_id)
+            done_before = _done_items(settings, plan_id)
             assert done_before, "nothing was finished before the kill"
             status = wait_for(client, plan_id, 180)
             assert status["status"] == "succeeded", status
             survivor = next(w for w in workers if w is not victim)
             assert _plan_worker(client, plan_id, queue_url) == f"{os.uname().nodename}:{survivor.pid}"
-    after = _done_items(tmp_path / "data", plan_id)
+    after = _done_items(settings, plan_id)
     assert {k: after[k] for k in done_before} == done_before  # no finished search was asked again
 
 
-def _done_items(data_dir: Path, run_id: str) -> dict[tuple[str, str, int], int]:
+def _done_items(settings: Settings, run_id: str) -> dict[tuple[str, str, int], int]:
     """The run's finished search pages and their attempts."""
-    with sqlite3.connect(data_dir / "grocery.sqlite", timeout=30) as connection:
-        rows = connection.execute(
-            "SELECT store_id, query, page, attempts FROM search_items WHERE run_id = ? AND status = 'done'",
-            (run_id,),
-        ).fetchall()
-    return {(s, q, p): a for s, q, p, a in rows}
+
+    async def read() -> dict[tuple[str, str, int], int]:
+        db = await Database.open(database_url(settings))
+        try:
+            async with db.session() as session:
+                rows = await session.execute(
+                    select(
+                        SearchItemRow.store_id, SearchItemRow.query, SearchItemRow.page, SearchItemRow.attempts
+                    ).where(SearchItemRow.run_id == run_id, SearchItemRow.status == "done")
+                )
+                return {(s, q, p): a for s, q, p, a in rows.all()}
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
