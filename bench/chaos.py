@@ -42,21 +42,13 @@ from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.reliability.breaker import BreakerState
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
+from grocery_scanner.simulator.server import busiest_second
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import OfferRow, ProductRow, SearchItemRow
 from grocery_scanner.workflow.plan_run import PlanRequest, run_plan
 
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.txt"))
 QUIET = {"latency_ms_median": 20, "latency_ms_p95": 60}
-
-
-def _most_in_one_second(arrivals: list[float]) -> int:
-    arrivals, most, first = sorted(arrivals), 0, 0
-    for last, at in enumerate(arrivals):
-        while at - arrivals[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 async def _round(
@@ -114,7 +106,7 @@ async def _round(
         searches = await session.scalar(select(func.count()).select_from(SearchItemRow))
     await db.close()
     window = max(
-        _most_in_one_second([a for a in times if a >= started_at]) / profiles[s].limits.rate_per_s
+        busiest_second([a for a in times if a >= started_at]) / profiles[s].limits.rate_per_s
         for s, times in arrivals.items()
         if times
     )

@@ -31,7 +31,7 @@ from common import ROOT, emit
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 from grocery_scanner.settings import Settings
-from grocery_scanner.simulator.server import Simulator
+from grocery_scanner.simulator.server import Simulator, busiest_second
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import RunRow
 from grocery_scanner.stores.profiles import load_store_set
@@ -40,16 +40,6 @@ from grocery_scanner.workflow.plan_run import PlanRequest, record_plan
 
 NO_CACHE = '["retry", "breaker", "metrics", "status", "pacing", "pool"]'
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
-
-
-def busiest_second(arrivals: list[float]) -> int:
-    """The most request starts in any one-second window."""
-    ordered, best, start = sorted(arrivals), 0, 0
-    for end, at in enumerate(ordered):
-        while ordered[start] <= at - 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def one_run(workers: int, plans: int, args: argparse.Namespace, workdir: Path) -> dict[str, float]:

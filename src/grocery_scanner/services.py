@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from grocery_scanner.cache.layer import CacheLayer
     from grocery_scanner.cache.semantic import SemanticQueries
-    from grocery_scanner.fetch.chain import FetchChain, Fetcher, Layer
+    from grocery_scanner.fetch.chain import FetchChain, Fetcher, Layer, LayerFactory
     from grocery_scanner.ingest.lines import LineParser
     from grocery_scanner.matching.matcher import Matcher
     from grocery_scanner.monitoring.metrics import Metrics
@@ -106,7 +106,7 @@ class Services:
         """A new chain; while the services are long-lived, the one they share."""
         if self._shared is not None and self._chain is not None:
             return self._chain
-        from grocery_scanner.fetch.chain import LayerFactory, build_chain
+        from grocery_scanner.fetch.chain import build_chain
         from grocery_scanner.fetch.layers import FACTORIES
         from grocery_scanner.fetch.metrics import MetricsLayer
         from grocery_scanner.fetch.transport import HttpTransport
@@ -118,12 +118,31 @@ class Services:
             "pool": partial(PoolLayer, policy=self.settings.request_pool),
             "cache": self._cache_layer,
             "metrics": partial(MetricsLayer, metrics=self.metrics),
+            **self._shared_state_layers(),
         }
         chain = build_chain(self.settings.fetch_layers, transport, factories)
         self._watch_breakers(chain)
         if self._shared is not None:
             self._chain = chain
         return chain
+
+    def _shared_state_layers(self) -> dict[str, LayerFactory]:
+        """With `shared_state_url`, the breaker and pacing layers keep their state in that Redis, shared
+        with the other processes; without, nothing here (each process its own)."""
+        if self.settings.shared_state_url is None:
+            return {}
+        from grocery_scanner.reliability.breaker import BreakerLayer
+        from grocery_scanner.reliability.pacing import PacingLayer
+        from grocery_scanner.reliability.shared_breaker import SharedBreakers
+        from grocery_scanner.reliability.shared_quota import SharedQuota
+        from grocery_scanner.reliability.shared_state import SharedState, check_reachable
+
+        url = self.settings.shared_state_url.get_secret_value()
+        check_reachable(url)
+        return {
+            "breaker": lambda inner: BreakerLayer(inner, SharedBreakers(SharedState(url, "breakers"))),
+            "pacing": lambda inner: PacingLayer(inner, SharedQuota(SharedState(url, "quotas"))),
+        }
 
     def live_layer(self, name: str) -> Layer | None:
         """A layer of the chain these long-lived services share, once it is built (None otherwise)."""

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     cache_tiers: list[CacheTierName] = Field(default_factory=lambda: list(CACHE_TIERS))
     cache_memory_mb: float = Field(default=64.0, gt=0, le=65536)
     redis_url: SecretStr | None = None  # e.g. redis://host:6379/0, for the cache's shared tier
+    shared_state_url: SecretStr | None = None  # Redis sharing breakers and store rates across processes; None: local
     # the semantic tier: a query meaning the same as a cached one is asked in its words (Qdrant: local
     # in data_dir/qdrant, or a server at qdrant_url). Off by default: its libraries take ~2 s to import
     semantic_cache: bool = False

@@ -17,6 +17,7 @@ from grocery_scanner.errors import Blocked, RateLimited, UserInputError
 from grocery_scanner.reliability.policies import RequestLimits
 from grocery_scanner.services import Services
 from grocery_scanner.settings import Settings
+from grocery_scanner.simulator.server import busiest_second
 from grocery_scanner.storage.database import Database, database_url
 from grocery_scanner.storage.tables import RunRow, SearchItemRow
 from grocery_scanner.stores.base import SearchRequest
@@ -60,16 +61,6 @@ def simulator_process():
     process.wait(timeout=10)
 
 
-def _most_in_one_second(arrivals: list[float]) -> int:
-    arrivals = sorted(arrivals)
-    most, first = 0, 0
-    for last, at in enumerate(arrivals):
-        while at - arrivals[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
-
-
 async def test_no_second_sees_more_requests_than_the_rate_even_when_our_loop_stalls(simulator_process: str) -> None:
     store = "prairie-pantry"
     profile = next(p for p in load_store_set("demo").stores if p.id == store)
@@ -94,7 +85,7 @@ async def test_no_second_sees_more_requests_than_the_rate_even_when_our_loop_sta
     async with httpx.AsyncClient(base_url=simulator_process) as admin:
         arrivals = (await admin.get(f"/__admin/{store}/arrivals")).json()
     assert len(arrivals) == len(queries)
-    most = _most_in_one_second(arrivals)
+    most = busiest_second(arrivals)
     assert most <= RATE
     assert most >= RATE * 0.7, f"the pacer held requests back far below the rate ({most} in the busiest second)"
 

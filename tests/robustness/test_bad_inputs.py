@@ -98,6 +98,7 @@ SERVICE_CASES = [
     ({"GROCERY_QUEUE_URL": "redis://127.0.0.1:1/0"}, ["serve"], "the queue's Redis is not reachable"),
     ({"GROCERY_DATABASE_URL": "postgresql+asyncpg://u:secret@127.0.0.1:1/x"}, ["serve"], "cannot open database"),
     ({"GROCERY_SERVICE__RATE_LIMIT": "lots"}, ["serve"], "GROCERY_SERVICE__RATE_LIMIT"),
+    ({"GROCERY_SHARED_STATE_URL": "redis://127.0.0.1:1/0"}, ["serve"], "GROCERY_SHARED_STATE_URL"),
     ({"GROCERY_SERVICE__MAX_BODY_BYTES": "5"}, ["serve"], "GROCERY_SERVICE__MAX_BODY_BYTES"),
 ]
 

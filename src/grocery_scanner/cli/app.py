@@ -634,12 +634,16 @@ def serve(
 
 
 async def _reachable_parts(settings: Settings) -> None:
-    """The database (migrated) and, where one is set, the queue answer: checked before serving."""
+    """The database (migrated) and, where they are set, the shared state and the queue answer."""
     from grocery_scanner.services import Services
     from grocery_scanner.workers.queue import connected, plan_queue
 
     async with Services(settings).database():
         pass
+    if settings.shared_state_url is not None:
+        from grocery_scanner.reliability.shared_state import check_reachable
+
+        check_reachable(settings.shared_state_url.get_secret_value())
     if settings.queue_url is not None:
         await (await connected(plan_queue(settings))).disconnect()
 

@@ -15,6 +15,10 @@ logged.
 A breaker's state outlives its process (`snapshot`/`restore`, kept in the database by the
 workflow): a CLI plan started while a store's breaker is open does not send that store a fresh
 window of calls to find out again; once the open period is over, the probes go first.
+
+Where the state lives is the layer's `BreakerStates`: by default this process (each CircuitBreaker
+decides by the rules below), or Redis, shared by every process (reliability/shared_breaker.py: the
+same rules in a Lua script, the CircuitBreaker then a mirror of the shared state).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from grocery_scanner.errors import Blocked, CircuitOpen, FetchError, FetchTimeout, NetworkError, ServerError
 from grocery_scanner.fetch.chain import ADMISSION, Fetched, Fetcher, Layer
@@ -50,6 +54,31 @@ class BreakerState(StrEnum):
 
 def counts_as_failure(error: FetchError) -> bool:
     return isinstance(error, STORE_FAILURES)
+
+
+# why a breaker opens, by the name the shared state's script reports it under
+CAUSES = {
+    "probe-failed": "a probe failed",
+    "timeouts": "{calls} timeouts in a row",
+    "failure-rate": "{share:.0%} of the last {calls} calls failed",
+    "slow-call-rate": "{share:.0%} of the last {calls} calls took {slow_s:g} s or more",
+}
+
+
+def cause(name: str, calls: int = 0, share: float = 0.0, slow_s: float = 0.0) -> str:
+    return CAUSES[name].format(calls=calls, share=share, slow_s=slow_s)
+
+
+def opened(why: str, period: float, trips: int) -> str:
+    return f"{why}; open for {period:.1f} s (trip {trips})"
+
+
+def half_opened(probes: int) -> str:
+    return f"open period over; {probes} probe(s) to pass"
+
+
+def closed(passed: int) -> str:
+    return f"{passed} probe(s) passed"
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,7 @@ class CircuitBreaker:
     _probing: bool = False
     _probes_passed: int = 0
     _timeouts: int = 0  # timeouts in a row
+    _heard: bool = False  # a call's outcome or a shared state has reached it
 
     def allow(self) -> bool:
         """Whether a call may go now; a True in half-open makes the caller the probe. Raises nothing."""
@@ -99,7 +129,7 @@ class CircuitBreaker:
         if self.state is BreakerState.OPEN:
             if now < self.open_until:
                 return False
-            self._move(BreakerState.HALF_OPEN, f"open period over; {self.policy.probes} probe(s) to pass")
+            self._move(BreakerState.HALF_OPEN, half_opened(self.policy.probes))
         if self.state is BreakerState.HALF_OPEN:
             if self._probing:
                 return False
@@ -109,10 +139,13 @@ class CircuitBreaker:
     def acquire(self) -> int:
         """Admits a call (returning the generation it was admitted in) or raises CircuitOpen."""
         if not self.allow():
-            wait = max(0.0, self.open_until - self.clock())
-            why = "a probe is under way" if self.state is BreakerState.HALF_OPEN else f"retry in {wait:.1f} s"
-            raise CircuitOpen(self.store_id, f"circuit breaker {self.state.value}: the store is not asked now ({why})")
+            raise self.refusal()
         return self.generation
+
+    def refusal(self) -> CircuitOpen:
+        wait = max(0.0, self.open_until - self.clock())
+        why = "a probe is under way" if self.state is BreakerState.HALF_OPEN else f"retry in {wait:.1f} s"
+        return CircuitOpen(self.store_id, f"circuit breaker {self.state.value}: the store is not asked now ({why})")
 
     def recheck(self, generation: int) -> None:
         """A call admitted earlier, about to leave: refused if the breaker has opened since."""
@@ -120,18 +153,19 @@ class CircuitBreaker:
             raise CircuitOpen(self.store_id, "circuit breaker opened while the request waited its turn: not sent")
 
     def record(self, failed: bool, elapsed_s: float, timed_out: bool = False) -> None:
+        self._heard = True
         slow = elapsed_s >= self.slow_call_s
         self._timeouts = self._timeouts + 1 if timed_out else 0
         if self.state is BreakerState.HALF_OPEN:
             self._probing = False
             if failed:
-                self._trip("a probe failed")
+                self._trip(cause("probe-failed"))
                 return
             self._probes_passed += 1
             if self._probes_passed >= self.policy.probes:
                 self.trips = 0
                 self._calls.clear()
-                self._move(BreakerState.CLOSED, f"{self._probes_passed} probe(s) passed")
+                self._move(BreakerState.CLOSED, closed(self._probes_passed))
             return
         if self.state is not BreakerState.CLOSED:
             return  # a call that started before the breaker opened
@@ -139,16 +173,30 @@ class CircuitBreaker:
         while len(self._calls) > self.policy.window:
             self._calls.popleft()
         if self._timeouts >= self.policy.timeouts_in_a_row:
-            self._trip(f"{self._timeouts} timeouts in a row")
+            self._trip(cause("timeouts", self._timeouts))
             return
         if len(self._calls) < self.policy.min_calls:
             return
-        failures = sum(f for f, _ in self._calls) / len(self._calls)
-        slow_calls = sum(s for _, s in self._calls) / len(self._calls)
+        calls = len(self._calls)
+        failures = sum(f for f, _ in self._calls) / calls
+        slow_calls = sum(s for _, s in self._calls) / calls
         if failures >= self.policy.failure_rate:
-            self._trip(f"{failures:.0%} of the last {len(self._calls)} calls failed")
+            self._trip(cause("failure-rate", calls, failures))
         elif slow_calls >= self.policy.slow_call_rate:
-            self._trip(f"{slow_calls:.0%} of the last {len(self._calls)} calls took {self.slow_call_s:g} s or more")
+            self._trip(cause("slow-call-rate", calls, slow_calls, self.slow_call_s))
+
+    def adopt(self, state: BreakerState, trips: int, open_left_s: float, reopened: bool, reason: str) -> None:
+        """Takes over the shared state, as another process or this one's last call left it; `reopened`:
+        it has opened since this process last looked, so calls admitted before are stale."""
+        self._heard = True
+        self.trips = trips
+        self.open_until = self.clock() + open_left_s
+        if reopened:
+            self.generation += 1
+            self._probes_passed = 0
+            self._probing = False
+        if state is not self.state:
+            self._move(state, reason)
 
     def snapshot(self, now: datetime) -> BreakerSnapshot:
         """The state as of `now` (UTC). Half-open counts as open until now: a probe is still owed."""
@@ -175,7 +223,7 @@ class CircuitBreaker:
     @property
     def used(self) -> bool:
         """Whether this process has a verdict of its own on the store."""
-        return bool(self._calls or self.transitions)
+        return self._heard or bool(self.transitions)
 
     def release(self) -> None:
         """A call that ended without a verdict (cancelled): a probe slot is given back."""
@@ -191,7 +239,7 @@ class CircuitBreaker:
         self._probes_passed = 0
         self._probing = False
         self.generation += 1
-        self._move(BreakerState.OPEN, f"{reason}; open for {period:.1f} s (trip {self.trips})")
+        self._move(BreakerState.OPEN, opened(reason, period, self.trips))
 
     def _move(self, new: BreakerState, reason: str) -> None:
         old, self.state = self.state, new
@@ -199,11 +247,61 @@ class CircuitBreaker:
         log.warning("circuit breaker %s: %s -> %s: %s", self.store_id, old.value, new.value, reason)
 
 
-class BreakerLayer(Layer):
-    """The fetch chain's breaker: one CircuitBreaker per store, from its profile."""
+@dataclass(frozen=True)
+class Admission:
+    """A call let through: the breaker's generation then, and whether it is the half-open probe."""
 
-    def __init__(self, inner: Fetcher) -> None:
+    generation: int
+    probe: bool
+
+
+class BreakerStates(Protocol):
+    """Where the breakers' state lives and is decided: each call is admitted, rechecked before it
+    leaves, and then either recorded or released (ended without a verdict)."""
+
+    async def acquire(self, breaker: CircuitBreaker) -> Admission: ...
+
+    def recheck(self, breaker: CircuitBreaker, admission: Admission) -> None: ...
+
+    async def record(self, breaker: CircuitBreaker, failed: bool, elapsed_s: float, timed_out: bool) -> None: ...
+
+    async def release(self, breaker: CircuitBreaker, admission: Admission) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def admit(breaker: CircuitBreaker) -> Admission:
+    """The breaker's own decision: a call admitted, or CircuitOpen raised."""
+    generation = breaker.acquire()
+    return Admission(generation, breaker.state is BreakerState.HALF_OPEN)
+
+
+class LocalStates:
+    """This process's own breakers: each CircuitBreaker decides."""
+
+    async def acquire(self, breaker: CircuitBreaker) -> Admission:
+        return admit(breaker)
+
+    def recheck(self, breaker: CircuitBreaker, admission: Admission) -> None:
+        breaker.recheck(admission.generation)
+
+    async def record(self, breaker: CircuitBreaker, failed: bool, elapsed_s: float, timed_out: bool) -> None:
+        breaker.record(failed, elapsed_s, timed_out)
+
+    async def release(self, breaker: CircuitBreaker, admission: Admission) -> None:
+        breaker.release()
+
+    async def aclose(self) -> None:
+        return None
+
+
+class BreakerLayer(Layer):
+    """The fetch chain's breaker: one CircuitBreaker per store, from its profile, its state this
+    process's own or shared (`states`)."""
+
+    def __init__(self, inner: Fetcher, states: BreakerStates | None = None) -> None:
         super().__init__(inner)
+        self.states = states or LocalStates()
         self.breakers: dict[str, CircuitBreaker] = {}
 
     def breaker(self, profile: StoreProfile) -> CircuitBreaker:
@@ -227,23 +325,29 @@ class BreakerLayer(Layer):
 
     async def fetch(self, profile: StoreProfile, request: SearchRequest) -> Fetched:
         breaker = self.breaker(profile)
-        generation = breaker.acquire()
-        admission = ADMISSION.set(lambda: breaker.recheck(generation))
+        admission = await self.states.acquire(breaker)
+        token = ADMISSION.set(lambda: self.states.recheck(breaker, admission))
         # how slow the store is, not how long the request waited its turn: the answer's own time
         try:
             fetched = await self.inner.fetch(profile, request)
         except CircuitOpen:
-            breaker.release()  # refused on its way out: no verdict on the store
+            await self.states.release(breaker, admission)  # refused on its way out: no verdict on the store
             raise
         except FetchError as exc:
             timed_out = isinstance(exc, FetchTimeout)
             waited = (profile.limits.timeout_s or DEFAULT_TIMEOUT_S) if timed_out else 0.0
-            breaker.record(counts_as_failure(exc), waited, timed_out)
+            await self.states.record(breaker, counts_as_failure(exc), waited, timed_out)
             raise
         except BaseException:
-            breaker.release()
+            await self.states.release(breaker, admission)
             raise
         finally:
-            ADMISSION.reset(admission)
-        breaker.record(False, fetched.elapsed_s)
+            ADMISSION.reset(token)
+        await self.states.record(breaker, False, fetched.elapsed_s, False)
         return fetched
+
+    async def aclose(self) -> None:
+        try:
+            await self.inner.aclose()
+        finally:
+            await self.states.aclose()

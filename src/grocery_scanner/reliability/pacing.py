@@ -16,6 +16,9 @@ one-second window than its rate, slower when it answers slowly, and quiet while 
   concurrency is part of the turn, so it is given by priority too.
 - Where the profile says so, the store's robots.txt is read before its first request, and its
   Crawl-delay or Request-rate, when slower, sets the least time between starts (reliability/robots.py).
+- With a shared quota (several processes, `shared_state_url`), a request given its turn here also
+  takes a slot from its store's quota in Redis before it leaves (reliability/shared_quota.py), and a
+  429's cool-down holds the store in every process.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from grocery_scanner.errors import FetchError, FetchTimeout, NetworkError
@@ -39,6 +43,7 @@ from grocery_scanner.reliability.priority import PRIORITY, Waiter, first
 from grocery_scanner.reliability.robots import robots_interval, robots_request
 
 if TYPE_CHECKING:
+    from grocery_scanner.reliability.shared_quota import SharedQuota
     from grocery_scanner.stores.base import SearchRequest
     from grocery_scanner.stores.profiles import StoreProfile
 
@@ -47,6 +52,8 @@ WINDOW_S = 1.0
 JITTER_MARGIN_S = 0.02
 COOLDOWN_MAX_S = 60.0
 RECHECK_S = 0.1
+# the store's slot across processes, (rate per second, the caller's `ready`) -> held for the request
+SharedSlot = Callable[[float, Callable[[], None] | None], AbstractAsyncContextManager[None]]
 
 
 @dataclass
@@ -56,9 +63,15 @@ class _Request:
 
 
 class Pacer:
-    def __init__(self, limits: RequestLimits, hour: Callable[[], int] = lambda: time.localtime().tm_hour) -> None:
+    def __init__(
+        self,
+        limits: RequestLimits,
+        hour: Callable[[], int] = lambda: time.localtime().tm_hour,
+        shared_slot: SharedSlot | None = None,
+    ) -> None:
         self.limits = limits
         self._hour = hour
+        self._shared_slot = shared_slot
         self.delay = 0.0  # the latency rule's delay between starts (0 until a store has answered)
         self.robots_interval = 0.0  # the least time between starts the store's robots.txt asks
         self.cooldown_until = 0.0
@@ -82,7 +95,12 @@ class Pacer:
         whenever the turn comes; what it raises ends the wait without taking a turn."""
         request = await self._grant(ready)
         try:
-            yield
+            if self._shared_slot is None:
+                yield
+            else:
+                async with self._shared_slot(self.rate_per_s, ready):
+                    request.granted = asyncio.get_running_loop().time()  # the interval counts from here
+                    yield
         finally:
             request.finished = asyncio.get_running_loop().time()
             self._signal()
@@ -99,10 +117,12 @@ class Pacer:
         """Start nothing for `seconds` from now."""
         self.cooldown_until = max(self.cooldown_until, asyncio.get_running_loop().time() + seconds)
 
-    def cool_down(self, retry_after: float | None) -> None:
+    def cool_down(self, retry_after: float | None) -> float:
+        """Holds the store after a 429; returns for how long."""
         self._rate_limited_in_a_row += 1
         wait = retry_after if retry_after is not None else min(COOLDOWN_MAX_S, 2.0 ** (self._rate_limited_in_a_row - 1))
         self.hold(wait)
+        return wait
 
     def _signal(self) -> None:
         """Wakes every waiter to look again (no lock: deciding and granting a turn never awaits)."""
@@ -161,16 +181,19 @@ class Pacer:
 
 
 class PacingLayer(Layer):
-    """Each store's concurrency and adaptive request rate, as its profile sets them."""
+    """Each store's concurrency and adaptive request rate, as its profile sets them; with a shared
+    quota, the store's rate is shared with the other processes."""
 
-    def __init__(self, inner: Fetcher) -> None:
+    def __init__(self, inner: Fetcher, quota: SharedQuota | None = None) -> None:
         super().__init__(inner)
+        self.quota = quota
         self.pacers: dict[str, Pacer] = {}
         self._robots: dict[str, asyncio.Task[None]] = {}  # one read of robots.txt per store
 
     def pacer(self, profile: StoreProfile) -> Pacer:
         if profile.id not in self.pacers:
-            self.pacers[profile.id] = Pacer(profile.limits)
+            shared_slot = partial(self.quota.slot, profile.id) if self.quota is not None else None
+            self.pacers[profile.id] = Pacer(profile.limits, shared_slot=shared_slot)
         pacer = self.pacers[profile.id]
         pacer.limits = profile.limits  # a reloaded profile's rate applies from its next request
         return pacer
@@ -182,6 +205,13 @@ class PacingLayer(Layer):
                 self._robots[profile.id] = asyncio.ensure_future(self._read_robots(profile, pacer))
             await asyncio.shield(self._robots[profile.id])  # a caller giving up does not stop the read
         return await self._paced(profile, pacer, request)
+
+    async def aclose(self) -> None:
+        try:
+            await self.inner.aclose()
+        finally:
+            if self.quota is not None:
+                await self.quota.shared.aclose()
 
     async def _read_robots(self, profile: StoreProfile, pacer: Pacer) -> None:
         try:
@@ -207,6 +237,8 @@ class PacingLayer(Layer):
                 pacer.hold(pacer.delay)
                 raise
         if fetched.status == 429:
-            pacer.cool_down(retry_after_s(fetched.headers.get("Retry-After")))
+            wait = pacer.cool_down(retry_after_s(fetched.headers.get("Retry-After")))
+            if self.quota is not None:
+                await self.quota.cool_down(profile.id, wait)
         pacer.note_answer(fetched.elapsed_s, ok=fetched.status < 400)
         return fetched

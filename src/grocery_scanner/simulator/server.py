@@ -38,6 +38,16 @@ ROUTES = {
 }
 
 
+def busiest_second(arrivals: list[float]) -> int:
+    """The most request starts (monotonic seconds, as `DemoStore.arrivals` logs them) in any one second."""
+    ordered, most, first = sorted(arrivals), 0, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 @dataclass
 class DemoStore:
     profile: StoreProfile
