@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from redis.exceptions import RedisError
 from saq import Queue
 
 from grocery_scanner.api.jobs import FINISHED, STAGE_NAMES, Job
+from grocery_scanner.errors import GroceryError
 from grocery_scanner.services import Services
 from grocery_scanner.storage.database import Database
 from grocery_scanner.storage.repository import as_utc
@@ -29,7 +31,10 @@ class QueuedPlans:
 
     async def submit(self, request: PlanRequest) -> Job:
         run_id = await record_plan(request, self.db, status="queued")
-        await enqueue_plan(self.queue, run_id, self.services.settings)
+        try:
+            await enqueue_plan(self.queue, run_id, self.services.settings)
+        except (OSError, RedisError) as exc:  # recorded as queued: the next start of the service enqueues it
+            raise GroceryError(f"the plan queue is not reachable ({exc}); plan {run_id} waits for it") from None
         return Job(run_id)
 
     def start_recorded(self, run_id: str, request: PlanRequest) -> None:
