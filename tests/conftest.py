@@ -16,7 +16,7 @@ FIXTURES = Path(os.environ.get("GROCERY_FIXTURES_DIR", ROOT.parent / "shared" / 
 os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 
 
-SLOW_FOLDERS = {"integration", "robustness", "packaging", "service", "browser"}
+SLOW_FOLDERS = {"integration", "robustness", "packaging", "service", "browser", "prodtest"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

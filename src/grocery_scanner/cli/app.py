@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import cProfile
-import os
 import signal
 import sys
 from pathlib import Path
@@ -20,6 +19,8 @@ from typer.core import TyperGroup
 
 from grocery_scanner.cli.consoles import OutputFormat, PlanFormat, console, err_console
 from grocery_scanner.cli.monitoring import health_app, metrics
+from grocery_scanner.cli.output import check_writable
+from grocery_scanner.cli.prodtest import prodtest
 from grocery_scanner.cli.quality import quality_app
 from grocery_scanner.cli.recovery import dlq_app, workflows_app
 from grocery_scanner.errors import GroceryError, UserInputError
@@ -59,6 +60,7 @@ app.add_typer(workflows_app, name="workflows")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(health_app, name="health")
 app.command()(metrics)
+app.command()(prodtest)
 
 
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", help="Store id (repeatable); default: all.")]
@@ -138,19 +140,6 @@ def offers(
         print_offers_table(page.offers, console, title=f"{file.name} ({connector})")
     for skip in page.skipped:
         err_console.print(f"skipped {skip.name!r}: {skip.reason}")
-
-
-def _check_writable(path: Path | None, option: str = "--output") -> None:
-    """Fail before any work when a file the command writes could not be written."""
-    if path is None:
-        return
-    if path.is_dir():
-        raise UserInputError(f"{option} {path}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UserInputError(f"{option} {path}: no such directory {folder}")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UserInputError(f"{option} {path}: not writable")
 
 
 def _better_connector(body: str, name: str, tried: str) -> str:
@@ -279,8 +268,8 @@ def plan(
         if inputs:
             raise UserInputError("--resume goes on with the run's own inputs: give no others")
         services = _services()  # its ingredients come from its checkpoint: no parser to load
-        _check_writable(output_path)
-        _check_writable(profile, "--profile")
+        check_writable(output_path)
+        check_writable(profile, "--profile")
         result = _run_with_progress(services, lambda db, progress: resume_plan(resume, services, db, progress), profile)
         report_plan(result, output, output_path)
         return
@@ -302,8 +291,8 @@ def plan(
         rules_file=rules,
         timeout_s=settings.run_timeout_s,
     )
-    _check_writable(output_path)
-    _check_writable(profile, "--profile")
+    check_writable(output_path)
+    check_writable(profile, "--profile")
     from grocery_scanner.stores.profiles import load_store_set
 
     load_store_set(request.store_set).select(request.store_ids)  # a wrong store set fails before any work

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from grocery_scanner.errors import UserInputError
 from grocery_scanner.models import Offer
 
 
@@ -79,3 +82,16 @@ def print_offers_table(offers: list[Offer], console: Console, title: str | None 
             f"${o.unit_price}/{o.unit}" if o.unit_price is not None else "",
         )
     console.print(table)
+
+
+def check_writable(path: Path | None, option: str = "--output") -> None:
+    """Fail before any work when a file the command writes could not be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserInputError(f"{option} {path}: is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UserInputError(f"{option} {path}: no such directory {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserInputError(f"{option} {path}: not writable")

@@ -42,7 +42,7 @@ class StoreHealth:
     status: str
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     if len(values) == 1:
         return values[0]
     return quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
@@ -57,7 +57,7 @@ def assess(store_id: str, outcomes: list[Outcome], breaker: str, rate_per_s: flo
         return StoreHealth(store_id, 0, None, None, None, last_error, breaker, rate_per_s, status)
     success = sum(o.ok for o in calls) / len(calls)
     latencies = sorted(o.latency_s for o in calls)
-    p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     if breaker in ("open", "half-open") or success < DEGRADED_SUCCESS:
         status = "unhealthy"
     elif success < HEALTHY_SUCCESS or p95 >= slow_s:
