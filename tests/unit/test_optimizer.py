@@ -176,3 +176,27 @@ def test_budget_text_must_be_a_positive_number(text: str) -> None:
     with pytest.raises(OptimizerInputError, match="budget"):
         parse_budget(text)
     assert parse_budget("$45.50") == Decimal("45.50")
+
+
+def test_a_process_forked_after_a_solve_can_solve() -> None:
+    """HiGHS' thread pool does not survive a fork: the child resets it (optimize/milp.py) instead of
+    waiting forever for threads it does not have."""
+    import multiprocessing
+
+    _solve_a_basket()
+    child = multiprocessing.get_context("fork").Process(target=_solve_a_basket)
+    child.start()
+    child.join(timeout=30)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0
+
+
+def _solve_a_basket() -> None:
+    """A basket big enough for HiGHS' MIP search to use its thread pool: 40 items at 6 stores, 2 visits."""
+    items = [
+        Item(f"item{i}", tuple(Candidate(f"o{i}-{s}", f"s{s}", Decimal(1 + (i * 7 + s * 13) % 23)) for s in range(6)))
+        for i in range(40)
+    ]
+    assert optimise(items, BasketLimits(strategy=Strategy.CHEAPEST, max_stores=2)).stores

@@ -11,6 +11,7 @@ stays exact with one binary per option.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ import numpy as np
 from highspy._core import _Highs
 
 from grocery_scanner.optimize.problem import BasketLimits, Candidate, Item, Strategy, quality_score
+
+# HiGHS keeps one thread pool per process; a process forked after a solve inherits the pool without its
+# threads and would wait for them forever (seen in the production scenarios' forked processes)
+os.register_at_fork(after_in_child=lambda: highspy.Highs.resetGlobalScheduler(False))
 
 
 @dataclass
