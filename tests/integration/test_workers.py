@@ -112,8 +112,6 @@ def test_plans_are_shared_by_the_workers(tmp_path: Path, database: dict[str, str
 def test_a_killed_workers_plan_finishes_on_the_other(
     tmp_path: Path, database: dict[str, str], queue_url: str, workers, stop: signal.Signals
 ) -> None:
-    if database and stop is signal.SIGTERM:
-        pytest.skip("the database plays no part in how a stopped worker hands its plan on: SQLite covers it")
     settings = service_settings(tmp_path / "data", {"queue_url": queue_url, **LEASE, **database})
     for server in serve(settings):
         with server.client() as client:

@@ -17,7 +17,7 @@ SLOWER_S = 1.0  # added to every answer of every demo store
 
 
 def test_a_slower_simulator_shows_in_the_figures(monkeypatch: pytest.MonkeyPatch) -> None:
-    scenarios = chosen(["basic_workflow", "concurrent_load"])
+    scenarios = chosen(["basic_workflow"])
     usual = run_suite(scenarios, 0.1, Settings())
     latency = Faults.latency_s
 
@@ -28,9 +28,7 @@ def test_a_slower_simulator_shows_in_the_figures(monkeypatch: pytest.MonkeyPatch
     slow = run_suite(scenarios, 0.1, Settings())
     basic, slow_basic = usual.results[0].figures, slow.results[0].figures
     assert slow_basic["stage_s"]["search"] > basic["stage_s"]["search"] + SLOWER_S  # one answer waited at least
-    load, slow_load = usual.results[1].figures, slow.results[1].figures
-    assert slow_load["latency_p50_s"] > load["latency_p50_s"] + SLOWER_S
-    assert slow_load["latency_p95_s"] != load["latency_p95_s"]
+    assert slow_basic["latency_p50_s"] > basic["latency_p50_s"] + SLOWER_S
 
 
 def test_without_the_circuit_breaker_store_failures_fails_for_the_requests_sent() -> None:

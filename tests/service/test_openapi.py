@@ -44,7 +44,7 @@ def _schemathesis(url: str) -> subprocess.CompletedProcess[str]:
             "--header",
             f"X-API-Key: {API_KEY}",
             "--max-examples",
-            "10",
+            "6",
             "--generation-deterministic",
             "--request-timeout",
             "30",
