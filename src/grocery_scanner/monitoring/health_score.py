@@ -31,6 +31,7 @@ HEALTHY, DEGRADED = 80, 50  # overall score at or above: healthy; at or above: d
 WEIGHTS = {"stores": 0.3, "database": 0.15, "cache": 0.1, "backlog": 0.15, "resources": 0.15, "sla": 0.15}
 STORE_SCORES = {"healthy": 100.0, "unknown": 100.0, "degraded": 60.0, "unhealthy": 0.0}
 EXIT_CODES = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+OVERLOAD = 1.5  # the 1-minute load average per core from which the machine counts as overloaded
 
 
 @dataclass
@@ -147,11 +148,13 @@ def _resources(settings: Settings) -> Component:
     memory = psutil.virtual_memory().percent
     folder = settings.data_dir if settings.data_dir.exists() else settings.data_dir.parent
     disk = psutil.disk_usage(str(folder)).percent
-    # the last minute's load over the cores: a moment's burst (this check's own start) is no sign of trouble
-    cpu = min(100.0, psutil.getloadavg()[0] / (psutil.cpu_count() or 1) * 100)
-    scores = [100.0 if memory < 90 else 40.0, 100.0 if disk < 95 else 40.0, 100.0 if cpu < 95 else 60.0]
-    detail = f"memory {memory:.0f}% used, disk {disk:.0f}% used, CPU {cpu:.0f}%"
-    return Component("resources", min(scores), detail, {"memory_pct": memory, "disk_pct": disk, "cpu_pct": cpu})
+    # the last minute's load per core: a busy machine (every core at work) is no trouble, an overloaded one
+    # (half as many runnable processes again as cores, for a minute) is; a moment's burst is neither
+    load = psutil.getloadavg()[0] / (psutil.cpu_count() or 1)
+    scores = [100.0 if memory < 90 else 40.0, 100.0 if disk < 95 else 40.0, 100.0 if load < OVERLOAD else 60.0]
+    detail = f"memory {memory:.0f}% used, disk {disk:.0f}% used, CPU load {load:.2f} a core"
+    figures = {"memory_pct": memory, "disk_pct": disk, "cpu_load_per_core": round(load, 2)}
+    return Component("resources", min(scores), detail, figures)
 
 
 async def _sla(settings: Settings, db: Database) -> Component:
