@@ -87,24 +87,24 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     return app
 
 
+# our errors and their status codes, the most specific first (NotFound and NotReady are UserInputErrors)
+ERROR_STATUS: dict[type[GroceryError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    NotReady: status.HTTP_409_CONFLICT,
+    UserInputError: status.HTTP_400_BAD_REQUEST,
+    GroceryError: status.HTTP_502_BAD_GATEWAY,  # a store, a recipe site or the queue could not be reached
+}
+
+
 def _error_handlers(app: FastAPI) -> None:
     """Errors as JSON `{"detail": ...}`: what was wrong in one line, never a stack trace or a secret."""
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+    async def known(request: Request, exc: Exception) -> JSONResponse:
+        status_code = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
+        return JSONResponse({"detail": str(exc)}, status_code=status_code)
 
-    @app.exception_handler(NotReady)
-    async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(UserInputError)
-    async def bad_input(request: Request, exc: UserInputError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
-
-    @app.exception_handler(GroceryError)
-    async def failed(request: Request, exc: GroceryError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_502_BAD_GATEWAY)
+    for kind in ERROR_STATUS:
+        app.add_exception_handler(kind, known)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

@@ -28,6 +28,7 @@ class QueuedPlans:
 
     def __init__(self, services: Services, db: Database, queue: Queue) -> None:
         self.services, self.db, self.queue = services, db, queue
+        self._enqueuing: set[asyncio.Task[None]] = set()
 
     async def submit(self, request: PlanRequest) -> Job:
         run_id = await record_plan(request, self.db, status="queued")
@@ -38,11 +39,13 @@ class QueuedPlans:
         return Job(run_id)
 
     def start_recorded(self, run_id: str, request: PlanRequest) -> None:
-        """A run an earlier service recorded: enqueued again (the queue keeps one job per run)."""
-        asyncio.get_running_loop().create_task(enqueue_plan(self.queue, run_id, self.services.settings))
+        self.resume(run_id)
 
     def resume(self, run_id: str) -> None:
-        asyncio.get_running_loop().create_task(enqueue_plan(self.queue, run_id, self.services.settings))
+        """A run an earlier service recorded: enqueued again (the queue keeps one job per run)."""
+        task = asyncio.get_running_loop().create_task(enqueue_plan(self.queue, run_id, self.services.settings))
+        self._enqueuing.add(task)  # held until done: the loop keeps only a weak reference to a task
+        task.add_done_callback(self._enqueuing.discard)
 
     async def live(self, run_id: str) -> Job | None:
         async with self.db.session() as session:

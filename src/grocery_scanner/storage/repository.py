@@ -481,7 +481,7 @@ async def _history_rows(session: AsyncSession, statement: Select[ProductRow, Off
             product=product.name,
             brand=product.brand,
             size=product.size_text,
-            observed_at=offer.observed_at,
+            observed_at=as_utc(offer.observed_at),  # SQLite gives naive times back
             price=dollars(offer.price_cents),
             regular_price=dollars(offer.regular_price_cents),
             unit_price=dollars(offer.unit_price_cents),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -12,7 +13,6 @@ from grocery_scanner.api.security import rate_limited
 from grocery_scanner.api.state import State
 from grocery_scanner.reliability.health import stores_health
 from grocery_scanner.storage import repository
-from grocery_scanner.storage.repository import as_utc
 from grocery_scanner.stores.profiles import load_store_set
 from grocery_scanner.workflow.searching import recorded_search
 
@@ -31,18 +31,7 @@ async def stores(
     async with state.db.session() as session:
         report = await stores_health(session, profiles, state.settings, window)
     return [
-        StoreBody(
-            id=p.id,
-            name=p.name,
-            status=h.status,
-            calls=h.calls,
-            success_rate=h.success_rate,
-            p50_ms=h.p50_ms,
-            p95_ms=h.p95_ms,
-            breaker=h.breaker,
-            rate_per_s=h.rate_per_s,
-            last_error=h.last_error,
-        )
+        StoreBody(id=p.id, name=p.name, **{k: v for k, v in asdict(h).items() if k != "store_id"})
         for p, h in zip(profiles, report, strict=True)
     ]
 
@@ -98,15 +87,5 @@ async def product_history(
         product=first.product if first else None,
         brand=first.brand if first else None,
         size=first.size if first else None,
-        observations=[
-            Observation(
-                observed_at=as_utc(r.observed_at),
-                price=r.price,
-                regular_price=r.regular_price,
-                unit_price=r.unit_price,
-                unit=r.unit,
-                in_stock=r.in_stock,
-            )
-            for r in rows
-        ],
+        observations=[Observation.model_validate(r, from_attributes=True) for r in rows],
     )
