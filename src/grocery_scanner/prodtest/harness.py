@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from grocery_scanner.ingest.lines import LineParser
 from grocery_scanner.monitoring.health_score import assess_health
 from grocery_scanner.services import Services
@@ -84,10 +82,7 @@ async def harness(base: Settings, parser: LineParser) -> AsyncIterator[Harness]:
     demo = load_store_set(DEMO)
     with tempfile.TemporaryDirectory(prefix="grocery-prodtest-") as folder:
         async with Simulator(demo.stores, seed=base.simulator_seed) as simulator:
-            store_set = Path(folder) / "stores.yaml"
-            served = demo.model_copy(update={"stores": simulator.resolve(demo.stores)})
-            # defaults left out: every plan reads the store set again, and a shorter file reads faster
-            store_set.write_text(yaml.safe_dump(served.model_dump(mode="json", exclude_defaults=True)), "utf-8")
+            store_set = simulator.store_set_file(Path(folder) / "stores.yaml", DEMO)
             settings = isolated(base, Path(folder) / "data", str(store_set))
             async with Services(settings, line_parser=parser) as services, services.database() as db:
                 yield Harness(settings, simulator, services, db)
