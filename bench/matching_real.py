@@ -25,8 +25,13 @@ buys: a punnet of mini romas for roma tomatoes, a dairy-free Bio "cheddar", a 45
 rice, a 4-pack of Greek yogurt), then folded into tuning. N (10 recipes, 121 cases, written the same
 way while M was tuned on) was scored once on 2026-11-29 at precision 0.943, recall 0.776 (5 wrong buys:
 a coconut MCT oil, a Panang curry paste for curry leaves, a pine-lime juice for lime juice, cooked deli
-sliced beef for shabu-shabu beef, spring onions for an onion), then folded into tuning. The next set, O,
-is written in bench/data/holdout_next/ and moved to holdout/ when its round is scored.
+sliced beef for shabu-shabu beef, spring onions for an onion), then folded into tuning. O (10 recipes, 122
+cases, written the same way while N was tuned on) was scored once on 2026-11-29 at precision 0.944, recall
+0.843 (6 wrong buys: a microwave "family size" jasmine rice, jasmine rice for short-grain, American chili
+powder for Kashmiri, a canned leg ham, a garden-salad tub for mixed leaves, and an 8-pack of boneless skinless
+thighs its writer's reason accepts but its labels left out, relabelled after scoring), then folded into
+tuning. The next set, P, is written in bench/data/holdout_next/ and moved to holdout/ when its round is
+scored.
 Labels name products, so a product outside the pool its writer saw counts as wrong even when the
 writer's own reason says it is right; three such labels in the tuning sets were corrected
 (fresh lemons, cornflour, cooked king prawns), none in the held-out set. Where products share a

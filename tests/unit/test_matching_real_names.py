@@ -91,6 +91,13 @@ REFUSED = [
     ("1 onion, cut into wedges", "coles", "Haldirams Onion Bhaji 283g", "flavour"),
     ("1 tbsp lime juice", "woolworths", "Impressed Pine Lime Juice 1L", "flavour"),
     ("10 fresh curry leaves", "woolworths", "Hart & Soul Panang Curry 250g", "curry leaf"),
+    # another named variety; a ready-to-eat pouch of a grain; a lower fat level; a plant in the fruit aisle
+    ("2 cups short-grain white rice", "superstore", "Jasmine Rice, White", "another variety"),
+    ("2 cups jasmine rice, to serve", "woolworths", "Woolworths Family Size Jasmine Rice 450g", "ready-to-eat"),
+    ("1 cup plain whole-milk yogurt", "superstore", "No Fat Yogurt-Plain", "no fat"),
+    ("1 tsp sugar", "superstore", "Sugar Cane", "a plant"),
+    ("4 slices leg ham", "coles", "Plumrose Leg Ham 340g", "canned"),
+    ("1 cup plain yogurt", "superstore", "Plain Greek Yogurt", "another kind"),
 ]
 
 
@@ -118,6 +125,11 @@ BOUGHT = [
     ("500g beef mince", "woolworths", "Woolworths Beef Mince 500g"),
     ("2 cups plain flour", "coles", "The Kind Harvest Plain Flour 2kg"),
     ("1 tsp paprika", "superstore", "Paprika", "Spices & Seasonings"),
+    ("1 cup plain whole-milk yogurt", "superstore", "Plain 3% M.F. Yogurt"),
+    ("2 cups short-grain white rice", "superstore", "Organic California White Sushi Rice"),
+    ("1/2 cup plain Greek yoghurt", "woolworths", "Woolworths Greek Style Yoghurt 2kg"),
+    ("1 tsp Kashmiri chili powder (or paprika)", "superstore", "Kashmiri Style Red Chilli Powder"),
+    ("120g mixed salad leaves, to serve", "coles", "Coles 4 Leaf Salad Mix 120g"),
     ("1 (14 oz) can chickpeas, drained", "superstore", "Chickpeas", "Canned & Pickled"),
     ("1/3 cup (45g) slivered almonds, toasted", "coles", "Coles Slivered Almond 150g"),
     ("1 cup (120g) walnuts, chopped", "woolworths", "Macro Australian Walnuts 250g"),

@@ -16,6 +16,7 @@ NEVER_BOUGHT = {"water", "ice", "ice cube", "ice water", "hot water", "cold wate
 SEASONINGS = {"salt", "pepper", "black pepper", "salt and pepper", "kosher salt", "sea salt"}
 _DOZEN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(?:a\s+)?dozen\b", re.I)
 _NEGATIVE = re.compile(r"^\s*[-−]\d")  # "-3 cups flour"; "- 3 cups flour" is a bullet
+_GLOSS = re.compile(r"\s*\([^()]*\)")  # "fenugreek leaves (kasuri methi)": another name, not more to buy
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)](?!\d)|\[\s?[xX ]?\])\s*")
 
 
@@ -48,7 +49,7 @@ class LineParser:
             parsed = self._parse(line)
         except Exception as exc:  # the CRF pipeline raises assorted errors on odd input
             raise LineError(f"{source}: cannot parse '{line}' ({type(exc).__name__})") from exc
-        names = [n.text.strip() for n in parsed.name if n.text.strip()]
+        names = [_GLOSS.sub("", n.text).strip() or n.text.strip() for n in parsed.name if n.text.strip()]
         if not names:
             raise LineError(f"{source}: no ingredient name found in '{line}'")
         quantity, packages, amount_text, warnings, amount_conf = self._amount(parsed.amount, names[0])

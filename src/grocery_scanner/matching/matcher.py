@@ -23,6 +23,8 @@ CONFIDENCE_BAND = 0.08
 # words a store's product names rarely print although the matcher checks them ("dried oregano" is
 # sold as "Oregano Leaves" in the spice aisle)
 QUERY_SKIP = frozenset({"dried"})
+# words the scorer joins ("short grain" -> "shortgrain"), typed into a store's search as the store prints them
+QUERY_SPELLING = {"shortgrain": "short grain", "mediumgrain": "medium grain", "longgrain": "long grain"}
 STOP_WORDS = frozenset({"of", "and", "or", "a", "the", "for", "to"})
 
 
@@ -125,7 +127,7 @@ class Matcher:
 
 def _query(target: Target) -> str:
     words = [w for w in target.content if w not in NEUTRAL_WORDS and w not in QUERY_SKIP] or list(target.content)
-    return " ".join(words)
+    return " ".join(QUERY_SPELLING.get(w, w) for w in words)
 
 
 def _top_per_store(options: list[Option]) -> list[Option]:

@@ -37,6 +37,9 @@ class Lexicon:
     cuts: frozenset[str]  # parts of an animal or a fish, never the head of what is bought
     usual_colours: dict[str, frozenset[str]]  # the colours a food is when a recipe names none
     kinds_apart: dict[str, frozenset[str]]  # words making another kind of a food ("raw" sugar)
+    varieties: dict[str, frozenset[str]]  # a food's named varieties: one asked for refuses another
+    variety_of: dict[str, str]  # a variety that is one of another ("sushi" rice is short-grain)
+    least_raw_pack_g: dict[str, float]  # below this a pack of the food is ready to eat
     aisle_generic: frozenset[str]
     aisles: dict[str, str]  # department word -> form, or PREPARED
 
@@ -70,6 +73,9 @@ class Lexicon:
             cuts=frozenset(words(data["cuts"])),
             usual_colours={words(f)[0]: frozenset(words(c)) for f, c in data["usual_colours"].items()},
             kinds_apart={words(f)[0]: frozenset(words(k)) for f, k in data["kinds_apart"].items()},
+            varieties={words(f)[0]: frozenset(words(k)) for f, k in data["varieties"].items()},
+            variety_of={words(v)[0]: words(of)[0] for v, of in data["variety_of"].items()},
+            least_raw_pack_g={words(f)[0]: float(g) for f, g in data["least_raw_pack_g"].items()},
             aisle_generic=frozenset(words(data["aisle_generic"])),
             brand_forms={tuple(words(b)): form for form, brands in data["brand_forms"].items() for b in brands},
             aisles=aisles,

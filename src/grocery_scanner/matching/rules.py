@@ -64,7 +64,7 @@ NEUTRAL_WORDS = frozenset(
     style homestyle rigate pasta leaves leaf bag bulbs bulb stalks crowns root heart hearts granulated
     prepared grain not from concentrate halves sliced shredded grated raw chunk liquid
     active dry semi-sweet seedless navel roma vine italian bell hass full fat sheets deep dish kernel
-    cut straight tray approx each bunch punnet punnets loose sleeved herb""".split()
+    cut straight tray approx each bunch punnet punnets loose sleeved herb m.f mf""".split()
 )
 COLOURS = frozenset({"red", "green", "yellow", "white", "brown", "golden", "black", "orange", "purple"})
 # soft preferences: a variant the recipe did not ask for is acceptable but second choice

@@ -57,7 +57,7 @@ FRESH_HERB_HINTS = frozenset(
     {"fresh", "bunch", "each", "ea", "punnet", "living", "pot", "herb", "vegetable", "produce"}
 )
 # product words that say the same as a recipe's ("Less Sodium Soy Sauce" is low-sodium)
-PRODUCT_WORDS = {"less": "low", "reduced": "low", "lite": "light"}
+PRODUCT_WORDS = {"less": "low", "reduced": "low", "lite": "light", "yoghurt": "yogurt"}
 NEGATIONS = frozenset({"zero", "no", "without", "low"})  # before the ingredient: "Zero Sugar" is none
 PRODUCT_PHRASES = {
     "whole grain": "wholegrain",
@@ -66,7 +66,18 @@ PRODUCT_PHRASES = {
     "long grain": "longgrain",
     "medium grain": "mediumgrain",
     "short grain": "shortgrain",
+    "salad mix": "mixed salad",  # a bag of leaves, not a mix to make a salad with
+    "passion fruit": "passionfruit",
+    # made from whole milk: the fat level of a dairy food, not milk to buy ("whole-milk yogurt")
+    "whole milk yogurt": "whole yogurt",
+    "whole milk yoghurt": "whole yoghurt",
+    "whole milk ricotta": "whole ricotta",
+    "whole milk mozzarella": "whole mozzarella",
 }
+# a dairy food "made from whole milk" is full fat: a product naming less fat is another one
+LOWER_FAT = frozenset({"skim", "skimmed", "nonfat", "fat-free", "light", "lite", "low"})
+_FAT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+FULL_FAT_PERCENT = 3.0
 # a pack of single-serve cups ("Greek Yoghurt 6 Pack 750g") is second choice to a tub of the same
 SINGLE_SERVE = 0.2
 SINGLE_SERVE_MAX = 250  # g or ml in one cup
@@ -154,12 +165,14 @@ def _present(word: str, offered: Set[str]) -> bool:
 
 
 def _different_product(
-    target: Target, reading: ProductName, department: str | None, volume: bool, weighed: bool
+    target: Target, reading: ProductName, department: str | None, volume: bool, grams: float | None
 ) -> str | None:
     """Why the product is another thing than the ingredient, as the name and the aisle tell it."""
+    lexicon = Lexicon.load()
+    varieties = lexicon.varieties.get(target.head, frozenset())  # "Sushi Rice" is rice, not sushi
     others = sorted(
         f
-        for f in reading.foods - COLOURS
+        for f in reading.foods - COLOURS - varieties
         if f not in target.words and f not in target.allowed_forms and not _present(f, target.words)
     )
     if others:
@@ -170,9 +183,13 @@ def _different_product(
         return f"{target.head} is only added to this product ('with')"
     if without := _without(target.head, reading.words):
         return f"{without}: a product without {target.head}"
-    lexicon = Lexicon.load()
     if apart := sorted(lexicon.kinds_apart.get(target.head, frozenset()) & set(reading.words) - target.words):
         return f"{apart[0]} {target.head} is another kind of {target.head}: the recipe line does not name it"
+    named_variety = varieties & target.words
+    offered_variety = varieties & set(reading.words)
+    if named_variety and offered_variety - named_variety and not named_variety <= offered_variety:
+        other = sorted(offered_variety - named_variety)[0]
+        return f"{other} {target.head} is another variety: the recipe line asks for {' '.join(sorted(named_variety))}"
     kinds = lexicon.kinds(target.head)
     own_aisle = reading.aisle_words & target.words or any(lexicon.kinds(f) & kinds for f in reading.aisle_foods)
     if reading.prepared_aisle and not own_aisle and kinds & INGREDIENT_KINDS:
@@ -180,6 +197,10 @@ def _different_product(
     # an aisle named only after foods of another kind: "Banana" in Milk & Cream is banana milk
     if reading.aisle_foods and reading.aisle_foods == reading.aisle_words and not own_aisle and "produce" in kinds:
         return f"sold in {department}: not {target.name}"
+    # a pantry staple in the fruit and vegetable aisles is the plant it comes from: "Sugar Cane" in Fresh Fruits
+    produce_aisle = reading.aisle_foods and all(lexicon.kinds(f) == {"produce"} for f in reading.aisle_foods)
+    if kinds == {"pantry"} and produce_aisle and not own_aisle:
+        return f"sold in {department}: a plant, not {target.name}"
     if target.cut_by_cook and (cut := sorted(set(lexicon.cut_of) & set(reading.words))):
         return f"already {cut[0]}: the recipe line cuts it itself"
     if cut_refusal := _other_cut(target, reading, kinds):
@@ -189,6 +210,9 @@ def _different_product(
     for form, (word, evidence) in reading.forms.items():
         if word is None and form in LINE_FORMS and named & LINE_FORMS:
             continue  # the name says "Dried Porcini" though the aisle is Fresh Vegetables: the name wins
+        styled = reading.words.index("style") if word == "style" else 0
+        if styled and reading.words[styled - 1] in target.words:
+            continue  # "Greek Style Yoghurt" is the Greek yogurt the line asks for
         if asked and form in LINE_FORMS - asked:  # "1 can chickpeas" is not a bag of dried ones
             return f"{form} ({evidence}): the recipe line asks for {'/'.join(sorted(asked))}"
         if form == "fresh":  # fresh is what a line wants unless it asks for a preserved form
@@ -198,8 +222,13 @@ def _different_product(
         # the aisle says how fresh foods are kept; broth sits in the Canned aisle, ice cream in Frozen
         if word is not None or kinds & FRESH_KINDS or form in ("spice", "substitute"):
             return f"{form} ({evidence}): the recipe line does not ask for it"
-    if weighed and target.head in lexicon.poured and not target.words & DRY_FORMS:
+    if grams is not None and target.head in lexicon.poured and not target.words & DRY_FORMS:
         return f"sold by weight: a powder or a concentrate, not {target.name} to pour"
+    if "whole" in target.words and "dairy" in kinds and (lower := _lower_fat(reading.words)):
+        return f"{lower}: the recipe line asks for a whole-milk {target.head}"
+    least = lexicon.least_raw_pack_g.get(target.head)
+    if least and grams is not None and grams < least and "cooked" not in target.forms:
+        return f"a {grams:g} g pack: ready-to-eat {target.head}, the recipe line cooks it"
     if "produce" in kinds and not target.forms & PRESERVED_FORMS:
         fresh_aisle = "fresh" in reading.aisle_words or "fresh" in reading.words
         if (cut := sorted(PROCESSED_CUTS & set(reading.words) - target.named)) and not fresh_aisle:
@@ -210,6 +239,16 @@ def _different_product(
         if target.head in lexicon.herbs and "spice" not in target.forms and not fresh_herb:
             return f"no sign of a fresh {target.head} (a bunch or a pot): likely dried"
     return None
+
+
+def _lower_fat(name: tuple[str, ...]) -> str | None:
+    """The words saying a dairy product has less fat than whole milk: "0% M.F.", "No Fat", "Light"."""
+    if said := LOWER_FAT & set(name):
+        return sorted(said)[0]
+    if {"no", "fat"} <= set(name) or {"fat", "free"} <= set(name):
+        return "no fat"
+    percents = [float(p) for p in _FAT.findall(" ".join(name))]
+    return f"{percents[0]:g}% fat" if percents and percents[0] < FULL_FAT_PERCENT else None
 
 
 def _without(head: str, name: tuple[str, ...]) -> str | None:
@@ -238,11 +277,13 @@ def _other_cut(target: Target, reading: ProductName, kinds: frozenset[str]) -> s
 
 def _single_serves(product: Product) -> bool:
     """Whether a product is a multipack of small cups or bars: several of 250 g or ml or less."""
-    if product.size is None or product.size.each.unit is Unit.EA:
+    if product.size is None:
         return False
     count = product.size.count
     if count < 2 and (named := _PACK_COUNT.search(product.name)):
         count = int(named.group(1))
+    if product.size.each.unit is Unit.EA:  # "Greek Yogurt 4 pack", sold by the unit: cups
+        return count >= 2 or product.size.total.amount >= 2
     return count >= 2 and product.size.total.amount / count <= SINGLE_SERVE_MAX
 
 
@@ -253,6 +294,8 @@ def _read_product(name: str, brand: str | None, department: str | None) -> tuple
     if brand:  # voila-style names start with the brand
         name = name.removeprefix(normalise(brand)).strip()
     name = _same_words(name)
+    of = Lexicon.load().variety_of  # "Sushi Rice" names its grain too: short
+    name = " ".join(f"{w} {of[w]}" if w in of else w for w in name.split())
     reading = read_name(name.split(), department, brand=brand)
     offered = frozenset(w for w in name.split() if w not in SIZE_WORDS and not _NUMERIC.match(w)) - reading.packed_in
     return name, offered, reading
@@ -279,8 +322,8 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
         if phrase in f" {target.name} " and phrase not in f" {name} ":
             return Score(0.0, (f"not a {phrase}: {target.name} is the leaf",), look_alike=True)
     volume = product.size is not None and product.size.each.unit is Unit.ML
-    weighed = product.size is not None and product.size.each.unit is Unit.G
-    if refusal := _different_product(target, reading, product.department, volume, weighed):
+    grams = product.size.each.amount if product.size is not None and product.size.each.unit is Unit.G else None
+    if refusal := _different_product(target, reading, product.department, volume, grams):
         return Score(0.0, (refusal,), look_alike=True)
     only_product = {
         w for w in offered - target.words if w not in target.allowed_forms and not _present(w, target.words)
@@ -323,7 +366,11 @@ def score(target: Target, product: Product, rules: MatchRules) -> Score:
     extra = [
         w
         for w in offered - target.words - usual
-        if w not in NEUTRAL_WORDS and w not in SOFT_WORDS and not w.isdigit() and not _present(w, target.words)
+        if w not in NEUTRAL_WORDS
+        and w not in SOFT_WORDS
+        and not w.isdigit()
+        and not _FAT.fullmatch(w)  # a fat level ("3% M.F."): the exclusive groups judge the ones a line names
+        and not _present(w, target.words)
     ]
     soft = sum(penalty for w, penalty in SOFT_WORDS.items() if w in offered and w not in target.words)
     if "dairy" in lexicon.kinds(target.head) and _single_serves(product):
