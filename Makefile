@@ -55,7 +55,8 @@ $(CHROMIUM):
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check src tests bench production_health_monitor.py
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not alone"
+	$(BIN)/python -m pytest -m alone
 
 bench: $(VENV)/.installed-dev
 	for b in search parsing sizes matching matching_real optimizer workflow chaos cache quality recovery service; do $(BIN)/python bench/$$b.py | tail -1; done

@@ -19,11 +19,34 @@ os.environ.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
 SLOW_FOLDERS = {"integration", "robustness", "packaging", "service", "browser", "prodtest"}
 
 
+# tests sharing the machine's Redis database or PostgreSQL database (one flushes what another writes):
+# under pytest-xdist they run one after another, on one worker
+SHARED_SERVICES = {
+    "test_cache.py",
+    "test_shared_breaker.py",
+    "test_shared_quota.py",
+    "test_shared_state.py",
+    "test_workers.py",
+    "test_plan_workflow.py",
+}
+# tests that measure latency or the machine's load: a test running beside them would change the figure
+# (the workers' tests time their hand-overs against leases of a few seconds)
+ALONE = {"test_quick_profile.py", "test_measured.py", "test_monitoring.py", "test_workers.py"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything outside the unit tests runs processes, servers or databases: marked slow."""
+    """Everything outside the unit tests runs processes, servers or databases: marked slow. Groups for
+    pytest-xdist (`make test` runs the suite in parallel, then the tests marked alone by themselves)."""
     for item in items:
-        if SLOW_FOLDERS & set(Path(item.fspath).parts):
+        parts = set(Path(item.fspath).parts)
+        if SLOW_FOLDERS & parts:
             item.add_marker(pytest.mark.slow)
+        if ALONE & parts:
+            item.add_marker(pytest.mark.alone)
+        if "browser" in parts:  # one Chromium for the package's tests
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif SHARED_SERVICES & parts:
+            item.add_marker(pytest.mark.xdist_group("shared-services"))
 
 
 @pytest.fixture(autouse=True)

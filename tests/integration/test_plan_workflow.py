@@ -298,6 +298,20 @@ stores:
 """
 
 
+def _searching(database: Path, timeout_s: float = 60) -> None:
+    """Wait until the plan's process has registered its searches (a loaded machine starts it slowly)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(database) as connection:
+                if connection.execute("SELECT count(*) FROM search_items").fetchone()[0]:
+                    return
+        except sqlite3.OperationalError:  # the file or its tables are not made yet
+            pass
+        time.sleep(0.2)
+    pytest.fail("the plan never got to its searches")
+
+
 @pytest.mark.parametrize(
     ("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
 )
@@ -309,7 +323,8 @@ def test_a_stopped_plan_is_recorded_as_interrupted(tmp_path: Path, sig: int, cod
     command = [sys.executable, "-m", "grocery_scanner", "plan", str(recipe), "--store-set", str(stores)]
     env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # well into the searches, each of which takes seconds at this store
+    _searching(tmp_path / "grocery.sqlite")  # then well into them: each takes seconds at this store
+    time.sleep(1)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr
@@ -328,7 +343,7 @@ def test_a_killed_plan_shows_as_abandoned(tmp_path: Path) -> None:
     env = {**os.environ, "GROCERY_DATA_DIR": str(tmp_path), "GROCERY_HEARTBEAT_S": "0.5", "GROCERY_RUN_STALE_S": "2"}
     command = [sys.executable, "-m", "grocery_scanner"]
     process = subprocess.Popen([*command, "plan", str(recipe), "--store-set", str(stores)], env=env)
-    time.sleep(4)
+    _searching(tmp_path / "grocery.sqlite")
     alive = subprocess.run([*command, "runs"], env=env, capture_output=True, text=True, timeout=60)
     assert "running" in alive.stdout and "abandoned" not in alive.stdout
     process.kill()
