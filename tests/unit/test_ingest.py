@@ -274,3 +274,23 @@ def test_json_shapes_and_bounds_are_checked(text: str, message: str) -> None:
 
     with pytest.raises(UserInputError, match=message):
         read_json(text, "recipes.json", "t")
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "alternatives"),
+    [
+        ("3 tbsp ghee or unsalted butter", "ghee", ("unsalted butter",)),
+        ("1/3 cup buttermilk (or whole milk)", "buttermilk", ("whole milk",)),
+        ("1 tsp dried fenugreek leaves (kasuri methi)", "dried fenugreek leaves", ()),
+    ],
+)
+def test_an_alternative_is_one_thing_to_buy_and_a_gloss_is_not_the_name(
+    line_parser: LineParser, line: str, name: str, alternatives: tuple[str, ...]
+) -> None:
+    ingredient = _one(line_parser, line)
+    assert (ingredient.name.lower(), ingredient.alternatives) == (name, alternatives)
+
+
+def test_both_of_salt_and_pepper_are_named(line_parser: LineParser) -> None:
+    names = [i.name for i in line_parser.parse("salt and pepper", SourceRef(source="t"))]
+    assert names == ["salt", "pepper"]

@@ -237,3 +237,15 @@ def test_demo_catalog_look_alikes_are_refused(line_parser, line: str, look_alike
 )
 def test_two_queries_name_the_same_product_only_when_the_rules_agree(a: str, b: str, same: bool) -> None:
     assert Matcher().same_product(a, b) is same
+
+
+def test_a_stand_in_the_recipe_allows_is_bought_only_where_the_first_choice_is_not_sold() -> None:
+    ghee_or_butter = need("ghee", 45, line="3 tbsp ghee or unsalted butter", alternatives=["unsalted butter"])
+    matcher = Matcher(RULES)
+    assert matcher.queries(ghee_or_butter) == ["ghee", "unsalted butter"]
+    both = matcher.match(ghee_or_butter, [offer("Pure Desi Ghee", store="a"), offer("Unsalted Butter", store="a")])
+    assert [o.offer.product.name for o in both.options] == ["Pure Desi Ghee"]  # the stand-in is out of the band
+    butter_only = matcher.match(ghee_or_butter, [offer("Unsalted Butter", store="b")])
+    assert butter_only.status is MatchStatus.MATCHED
+    assert "instead of ghee" in butter_only.options[0].reasons[-1]
+    assert matcher.match(need("ghee", 45), [offer("Unsalted Butter")]).status is not MatchStatus.MATCHED

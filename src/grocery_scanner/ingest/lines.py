@@ -16,6 +16,7 @@ NEVER_BOUGHT = {"water", "ice", "ice cube", "ice water", "hot water", "cold wate
 SEASONINGS = {"salt", "pepper", "black pepper", "salt and pepper", "kosher salt", "sea salt"}
 _DOZEN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(?:a\s+)?dozen\b", re.I)
 _NEGATIVE = re.compile(r"^\s*[-−]\d")  # "-3 cups flour"; "- 3 cups flour" is a bullet
+_OR = re.compile(r"\bor\b", re.I)  # "ghee or unsalted butter": one thing to buy, the other instead
 _GLOSS = re.compile(r"\s*\([^()]*\)")  # "fenugreek leaves (kasuri methi)": another name, not more to buy
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)](?!\d)|\[\s?[xX ]?\])\s*")
 
@@ -52,6 +53,9 @@ class LineParser:
         names = [_GLOSS.sub("", n.text).strip() or n.text.strip() for n in parsed.name if n.text.strip()]
         if not names:
             raise LineError(f"{source}: no ingredient name found in '{line}'")
+        alternatives: tuple[str, ...] = ()
+        if len(names) > 1 and _OR.search(line):  # "salt and pepper" buys both; "ghee or butter" one of them
+            names, alternatives = names[:1], tuple(names[1:])
         quantity, packages, amount_text, warnings, amount_conf = self._amount(parsed.amount, names[0])
         if too_much(quantity):
             raise LineError(f"{source}: amount too large in '{line}' ({LIMITS_TEXT})")
@@ -80,6 +84,7 @@ class LineParser:
                     source=source,
                     warnings=tuple(warnings),
                     confidence=round(float(confidence), 3),
+                    alternatives=alternatives,
                 )
             )
         return out

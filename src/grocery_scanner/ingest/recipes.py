@@ -77,6 +77,7 @@ def _merge(needs: dict[str, Need], ingredient: Ingredient, key: str) -> None:
             pantry=ingredient.pantry,
             sources=[ingredient.source],
             lines=[ingredient.text],
+            alternatives=list(ingredient.alternatives),
         )
         return
     if need.packages != ingredient.packages and ingredient.quantity is not None and need.quantity is not None:
@@ -87,5 +88,7 @@ def _merge(needs: dict[str, Need], ingredient: Ingredient, key: str) -> None:
     need.pantry = need.pantry and ingredient.pantry
     need.sources.append(ingredient.source)
     need.lines.append(ingredient.text)
+    # a stand-in only where every line allows it: "ghee" in another recipe wants ghee
+    need.alternatives = [a for a in need.alternatives if a in ingredient.alternatives]
     if warning:
         need.warnings.append(warning)

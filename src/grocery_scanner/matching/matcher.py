@@ -20,6 +20,9 @@ OPTIONS_PER_STORE = 4
 REVIEW_CANDIDATES = 3
 REJECTIONS_SHOWN = 5
 CONFIDENCE_BAND = 0.08
+# what a stand-in the recipe allows ("ghee or unsalted butter") costs in confidence; it is bought only at
+# stores that do not sell the first choice
+STAND_IN = 0.1
 # words a store's product names rarely print although the matcher checks them ("dried oregano" is
 # sold as "Oregano Leaves" in the spice aisle)
 QUERY_SKIP = frozenset({"dried"})
@@ -69,29 +72,34 @@ class Matcher:
         The usual name of the ingredient first, then the cook's own words when they differ: stores
         name products in their country's words ("Beef Mince", "Ground Beef").
         """
-        return list(dict.fromkeys(_query(t) for t in self._targets(need)))
+        return list(dict.fromkeys(_query(t) for t, _ in self._targets(need)))
 
-    def _targets(self, need: Need) -> list[Target]:
-        """The ingredient under its usual name and, when they differ, in the cook's own words."""
+    def _targets(self, need: Need) -> list[tuple[Target, float]]:
+        """The ingredient under its usual name and, when they differ, in the cook's own words; then the
+        stand-ins its lines allow ("or unsalted butter"), each with what it costs in confidence."""
         usual = Target.of(need, self.rules)
         own = Target.of(need, MatchRules())
         # own words that lost a word to the preparation list ("whole milk") say less than the usual name
         dropped = set(own.name.split()) - set(own.content) - STOP_WORDS
-        if own.name == usual.name or dropped:
-            return [usual]
-        return [usual, own]
+        named = [usual] if own.name == usual.name or dropped else [usual, own]
+        stand_ins = [need.model_copy(update={"name": a, "alternatives": []}) for a in need.alternatives]
+        return [(t, 0.0) for t in named] + [(Target.of(s, self.rules), STAND_IN) for s in stand_ins]
 
     def match(self, need: Need, offers: list[Offer]) -> NeedMatch:
         if need.pantry:
             return NeedMatch(need=need, status=MatchStatus.PANTRY)
         targets = self._targets(need)
         acceptable: list[Option] = []
+        stand_ins: set[int] = set()
         review: list[Option] = []
         rejected: dict[str, Rejection] = {}
         for offer in offers:
             if not offer.available:
                 continue
-            verdict = max((score(t, offer.product, self.rules) for t in targets), key=lambda v: v.confidence)
+            verdict, handicap = max(
+                ((score(t, offer.product, self.rules), cost) for t, cost in targets),
+                key=lambda scored: scored[0].confidence - scored[1],
+            )
             if verdict.confidence <= 0:
                 if verdict.look_alike and len(rejected) < REJECTIONS_SHOWN:
                     name = offer.product.name
@@ -100,20 +108,27 @@ class Matcher:
                     )
                 continue
             # a flyer line naming several products is less certain than a product page
-            confidence = round(verdict.confidence * min(1.0, offer.confidence + 0.1), 3)
+            confidence = round((verdict.confidence - handicap) * min(1.0, offer.confidence + 0.1), 3)
+            reasons = verdict.reasons
+            if handicap:
+                reasons = (*reasons, f"instead of {need.name}, as the recipe allows")
             plan = plan_packs(need, offer)
             option = Option(
                 store_id=offer.product.store_id,
                 offer=offer,
                 confidence=confidence,
-                reasons=verdict.reasons,
+                reasons=reasons,
                 packs=plan.packs,
                 cost=plan.cost,
                 covers=plan.covers,
                 note=plan.note,
             )
             (acceptable if confidence >= THRESHOLD else review).append(option)
-        acceptable = _top_per_store(acceptable)
+            if handicap:
+                stand_ins.add(id(option))
+        # a stand-in only at a store without the first choice
+        first_choice = {o.store_id for o in acceptable if id(o) not in stand_ins}
+        acceptable = _top_per_store([o for o in acceptable if id(o) not in stand_ins or o.store_id not in first_choice])
         review.sort(key=lambda o: -o.confidence)
         status = MatchStatus.MATCHED if acceptable else MatchStatus.NEEDS_REVIEW if review else MatchStatus.UNAVAILABLE
         return NeedMatch(

@@ -35,6 +35,7 @@ class Ingredient(BaseModel):
     source: SourceRef
     warnings: tuple[str, ...] = ()
     confidence: float = Field(default=1.0, ge=0, le=1)
+    alternatives: tuple[str, ...] = ()  # "ghee or unsalted butter": what may be bought instead of `name`
 
 
 class Recipe(BaseModel):
@@ -56,3 +57,4 @@ class Need(BaseModel):
     sources: list[SourceRef] = Field(default_factory=list)
     lines: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    alternatives: list[str] = Field(default_factory=list)  # what every line asking for it allows instead
