@@ -26,7 +26,8 @@ STAND_IN = 0.1
 # words a store's product names rarely print although the matcher checks them ("dried oregano" is
 # sold as "Oregano Leaves" in the spice aisle)
 QUERY_SKIP = frozenset({"dried"})
-# words the scorer joins ("short grain" -> "shortgrain"), typed into a store's search as the store prints them
+# grain lengths the scorer joins ("short grain" -> "shortgrain"), typed into a store's search as stores print
+# them; not "wholegrain", which Australian stores print joined
 QUERY_SPELLING = {"shortgrain": "short grain", "mediumgrain": "medium grain", "longgrain": "long grain"}
 STOP_WORDS = frozenset({"of", "and", "or", "a", "the", "for", "to"})
 

@@ -68,9 +68,9 @@ PRODUCT_PHRASES = {
     "short grain": "shortgrain",
     "salad mix": "mixed salad",  # a bag of leaves, not a mix to make a salad with
     "passion fruit": "passionfruit",
-    # made from whole milk: the fat level of a dairy food, not milk to buy ("whole-milk yogurt")
+    # made from whole milk: the fat level of a dairy food, not milk to buy ("whole-milk yogurt"; yoghurt is
+    # already yogurt here)
     "whole milk yogurt": "whole yogurt",
-    "whole milk yoghurt": "whole yoghurt",
     "whole milk ricotta": "whole ricotta",
     "whole milk mozzarella": "whole mozzarella",
 }
