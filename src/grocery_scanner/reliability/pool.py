@@ -10,7 +10,6 @@ and `max_concurrency`. Waiting requests take their turn by priority, with aging.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -117,8 +116,7 @@ class RequestPool:
     async def aclose(self) -> None:
         if self._sampler is not None:
             self._sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sampler
+            await asyncio.gather(self._sampler, return_exceptions=True)  # a cancel of the closer still passes
 
 
 class PoolLayer(Layer):

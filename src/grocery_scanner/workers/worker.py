@@ -75,8 +75,8 @@ async def _take(job: Job, run_id: str, services: Services, db: Database) -> str:
         return f"failed: {exc}"
     finally:
         reporting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reporting
+        # its own cancellation is its result; one of this task (the worker stopping) still reaches us
+        await asyncio.gather(reporting, return_exceptions=True)
         with contextlib.suppress(Exception):  # its last word; the run's own record is in the database
             await job.update(meta=dict(latest))
 
